@@ -1,0 +1,182 @@
+"""One loader for ``config.toml`` and the environment (prefix ``SWITCHBOARD_``).
+
+``config.toml`` has Chainlit's sections (``[project]``, ``[features]``,
+``[UI]``); every service reads the same file. Settings are built inside each
+service's factory, never at import.
+"""
+
+from __future__ import annotations
+
+import secrets
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from switchboard.names import RedisNames
+
+__all__ = (
+    "AppConfig",
+    "ConfigError",
+    "FeaturesConfig",
+    "ProjectConfig",
+    "Settings",
+    "UiConfig",
+    "load_app_config",
+)
+
+ENV_PREFIX = "SWITCHBOARD_"
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used; the message says which key and why."""
+
+
+class ProjectConfig(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    allow_origins: list[str] = Field(default_factory=lambda: ["*"])
+    transports: list[str] | None = None
+    user_env: list[str] = Field(default_factory=list)
+    session_timeout: int = Field(default=300, ge=0)
+    user_session_timeout: int = Field(default=1_296_000, ge=1)
+    cache: bool = False
+    persist_user_env: bool = False
+    mask_user_env: bool = False
+
+
+class SpontaneousFileUpload(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    enabled: bool = True
+    accept: list[str] | dict[str, list[str]] = Field(default_factory=lambda: ["*/*"])
+    max_files: int = 20
+    max_size_mb: int = 500
+
+
+class AudioConfig(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    enabled: bool = False
+    sample_rate: int = 24000
+
+
+class McpConfig(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    enabled: bool = False
+    servers: list[dict[str, Any]] = Field(default_factory=list)
+    user_servers: dict[str, Any] = Field(default_factory=lambda: {"enabled": False})
+
+
+class FeaturesConfig(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    unsafe_allow_html: bool = False
+    latex: bool = False
+    user_message_markdown: bool = True
+    user_message_autoscroll: bool = True
+    assistant_message_autoscroll: bool = True
+    auto_tag_thread: bool = True
+    edit_message: bool = True
+    allow_thread_sharing: bool = False
+    favorites: bool = False
+    spontaneous_file_upload: SpontaneousFileUpload | None = None
+    audio: AudioConfig = Field(default_factory=AudioConfig)
+    mcp: McpConfig = Field(default_factory=McpConfig)
+
+
+class UiConfig(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    name: str = "Assistant"
+    description: str = ""
+    cot: Literal["hidden", "tool_call", "full"] = "full"
+    default_theme: Literal["light", "dark"] = "dark"
+    language: str | None = None
+    layout: Literal["default", "wide"] = "default"
+    default_sidebar_state: Literal["open", "closed", "hidden"] = "open"
+    chat_settings_location: Literal["message_composer", "sidebar"] = "message_composer"
+    default_chat_settings_open: bool = False
+    confirm_new_chat: bool = True
+    github: str | None = None
+    custom_css: str | None = None
+    custom_js: str | None = None
+    alert_style: Literal["classic", "modern"] = "classic"
+    login_page_image: str | None = None
+    login_page_image_filter: str | None = None
+    login_page_image_dark_filter: str | None = None
+    header_links: list[dict[str, Any]] | None = None
+
+
+class AppConfig(BaseModel):
+    """The parsed ``config.toml``."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    project: ProjectConfig = Field(default_factory=ProjectConfig)
+    features: FeaturesConfig = Field(default_factory=FeaturesConfig)
+    ui: UiConfig = Field(default_factory=UiConfig, alias="UI")
+
+
+def load_app_config(path: Path | None) -> AppConfig:
+    """Read ``config.toml``; a missing path gives the defaults."""
+    if path is None or not path.exists():
+        return AppConfig()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from exc
+    try:
+        return AppConfig.model_validate(data)
+    except ValueError as exc:
+        raise ConfigError(f"invalid {path}: {exc}") from exc
+
+
+class Settings(BaseSettings):
+    """Environment shared by every service; services subclass it for their own keys."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
+
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_prefix: str = "sb"
+    config_file: Path | None = None
+    # Signs the short-lived tokens services present to each other.
+    service_secret: SecretStr = Field(default_factory=lambda: SecretStr(""))
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    gateway_url: str = "http://127.0.0.1:8000"
+    sessions_url: str = "http://127.0.0.1:8001"
+    auth_url: str = "http://127.0.0.1:8002"
+    persistence_url: str = "http://127.0.0.1:8003"
+
+    @field_validator("service_secret")
+    @classmethod
+    def _secret_strength(cls, value: SecretStr) -> SecretStr:
+        raw = value.get_secret_value()
+        if raw and len(raw) < 32:
+            raise ValueError("SWITCHBOARD_SERVICE_SECRET must be at least 32 characters")
+        return value
+
+    def require_service_secret(self) -> str:
+        raw = self.service_secret.get_secret_value()
+        if not raw:
+            raise ConfigError(
+                "SWITCHBOARD_SERVICE_SECRET is not set; generate one with "
+                "`switchboard create-secret` and give the same value to every service"
+            )
+        return raw
+
+    @property
+    def names(self) -> RedisNames:
+        return RedisNames(self.redis_prefix)
+
+    def app_config(self) -> AppConfig:
+        return load_app_config(self.config_file)
+
+
+def generate_secret(length: int = 64) -> str:
+    return secrets.token_urlsafe(length)[:length]

@@ -1,0 +1,90 @@
+"""Every Redis key, stream, channel, queue and consumer-group name.
+
+Nothing else in Switchboard spells a Redis key. Keys of one session share a
+hash tag (``{session_id}``) so a future Redis Cluster keeps them on one slot.
+A prefix per deployment (or per test) isolates whole stacks on one server.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ("PERSIST_GROUP", "RedisNames")
+
+PERSIST_GROUP = "persistence"
+
+
+@dataclass(frozen=True, slots=True)
+class RedisNames:
+    prefix: str = "sb"
+
+    # --- one session -----------------------------------------------------
+    def session(self, session_id: str) -> str:
+        """Hash: ``record`` (SessionRecord JSON) plus lifecycle flags."""
+        return f"{self.prefix}:s:{{{session_id}}}"
+
+    def user_session(self, session_id: str) -> str:
+        """Hash of JSON-encoded ``user_session`` values."""
+        return f"{self.prefix}:s:{{{session_id}}}:user"
+
+    def ui_stream(self, session_id: str) -> str:
+        """Stream of UI events for the session's browser, replayable by id."""
+        return f"{self.prefix}:s:{{{session_id}}}:ui"
+
+    def inbox(self, session_id: str) -> str:
+        """List of pending SessionInput JSON, processed in order."""
+        return f"{self.prefix}:s:{{{session_id}}}:inbox"
+
+    def lock(self, session_id: str) -> str:
+        """Held by the worker currently running the session's inputs."""
+        return f"{self.prefix}:s:{{{session_id}}}:lock"
+
+    def deferred(self, session_id: str) -> str:
+        """Persistence events produced before the first interaction."""
+        return f"{self.prefix}:s:{{{session_id}}}:deferred"
+
+    def session_keys(self, session_id: str) -> tuple[str, ...]:
+        return (
+            self.session(session_id),
+            self.user_session(session_id),
+            self.ui_stream(session_id),
+            self.inbox(session_id),
+            self.deferred(session_id),
+        )
+
+    # --- sessions registry ----------------------------------------------
+    @property
+    def expiring(self) -> str:
+        """Sorted set: disconnected session id -> unix time its grace ends."""
+        return f"{self.prefix}:sessions:expiring"
+
+    # --- work ------------------------------------------------------------
+    @property
+    def queue(self) -> str:
+        """The arq queue (a sorted set of job ids)."""
+        return f"{self.prefix}:queue"
+
+    @property
+    def queue_wake(self) -> str:
+        """Pub/sub channel that wakes idle workers right after an enqueue."""
+        return f"{self.prefix}:queue:wake"
+
+    @property
+    def app_manifest(self) -> str:
+        """What the loaded app defines (callbacks), published by workers."""
+        return f"{self.prefix}:app:manifest"
+
+    # --- persistence -----------------------------------------------------
+    @property
+    def persist_stream(self) -> str:
+        return f"{self.prefix}:persist"
+
+    @property
+    def persist_dead(self) -> str:
+        """Dead-letter stream for entries that failed too often."""
+        return f"{self.prefix}:persist:dead"
+
+    # --- gateways --------------------------------------------------------
+    def gateway_wake(self, gateway_id: str) -> str:
+        """Stream a gateway reads alongside UI streams to notice new sessions."""
+        return f"{self.prefix}:gw:{gateway_id}:wake"

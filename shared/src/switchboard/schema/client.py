@@ -1,0 +1,108 @@
+"""What browsers send: the connect ``auth`` payload and client events.
+
+These models are the edge: anything that fails them is refused with an error
+event and never reaches Redis.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any, Literal
+from urllib.parse import unquote
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from switchboard.schema.steps import StepDict
+
+__all__ = (
+    "ClientMessage",
+    "ClientType",
+    "ConnectAuth",
+    "FileReference",
+    "is_uuid4",
+)
+
+ClientType = Literal["webapp", "copilot", "teams", "slack", "discord"]
+
+
+def is_uuid4(value: str) -> bool:
+    try:
+        return uuid.UUID(value).version == 4
+    except (ValueError, AttributeError, TypeError):
+        return False
+
+
+class ConnectAuth(BaseModel):
+    """Chainlit's Socket.IO CONNECT ``auth`` payload (reference §1.2)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    sessionId: str = Field(min_length=1, max_length=64)
+    clientType: ClientType = "webapp"
+    threadId: str | None = None
+    userEnv: dict[str, str] = Field(default_factory=dict)
+    chatProfile: str | None = None
+    # Switchboard's own clients send the last UI event id they saw, to resume.
+    lastEventId: str | None = Field(default=None, max_length=64)
+
+    @field_validator("sessionId")
+    @classmethod
+    def _session_id_is_uuid(cls, value: str) -> str:
+        if not is_uuid4(value):
+            raise ValueError("sessionId must be a uuid4")
+        return value
+
+    @field_validator("threadId", mode="before")
+    @classmethod
+    def _empty_thread_is_none(cls, value: Any) -> Any:
+        if value in ("", None):
+            return None
+        if not isinstance(value, str) or not is_uuid4(value):
+            raise ValueError("threadId must be a uuid4 or empty")
+        return value
+
+    @field_validator("userEnv", mode="before")
+    @classmethod
+    def _decode_user_env(cls, value: Any) -> Any:
+        if value in (None, ""):
+            return {}
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError as exc:
+                raise ValueError("userEnv must be a JSON-encoded object") from exc
+        if not isinstance(value, dict):
+            raise ValueError("userEnv must be a JSON-encoded object")
+        return {str(k): str(v) for k, v in value.items()}
+
+    @field_validator("chatProfile", mode="before")
+    @classmethod
+    def _decode_profile(cls, value: Any) -> Any:
+        if value in ("", None):
+            return None
+        if not isinstance(value, str):
+            raise ValueError("chatProfile must be a string")
+        return unquote(value)
+
+
+class FileReference(BaseModel):
+    id: str
+
+
+class ClientMessage(BaseModel):
+    """Payload of ``client_message``: the user's step and attached files."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    message: StepDict
+    fileReferences: list[FileReference] | None = None
+
+    @field_validator("message")
+    @classmethod
+    def _message_has_uuid(cls, value: StepDict) -> StepDict:
+        if value.id is None or not is_uuid4(value.id):
+            raise ValueError("message.id must be a uuid4")
+        if value.output is None:
+            value.output = ""
+        return value

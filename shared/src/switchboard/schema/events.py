@@ -1,0 +1,157 @@
+"""Server-to-browser UI events (Chainlit's names and payloads, reference §1.4).
+
+Producers (workers, gateway) build these models and append them to the
+session's UI stream; gateways emit ``type``/``payload`` to the socket.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, TypeAdapter
+
+from switchboard.schema.envelope import Envelope
+from switchboard.schema.steps import ElementDict, StepDict
+
+__all__ = (
+    "ActionEvent",
+    "ClearAsk",
+    "ClearCallFn",
+    "DeleteMessage",
+    "ElementEvent",
+    "Empty",
+    "ErrorEvent",
+    "ErrorPayload",
+    "FirstInteraction",
+    "FirstInteractionPayload",
+    "NewMessage",
+    "StreamStart",
+    "StreamToken",
+    "StreamTokenPayload",
+    "TaskEnd",
+    "TaskStart",
+    "Toast",
+    "UiEvent",
+    "UpdateMessage",
+    "ui_event_adapter",
+)
+
+
+class Empty(BaseModel):
+    pass
+
+
+class StreamTokenPayload(BaseModel):
+    id: str
+    token: str
+    isSequence: bool = False
+    isInput: bool = False
+
+
+class FirstInteractionPayload(BaseModel):
+    interaction: str
+    thread_id: str
+
+
+class ErrorPayload(BaseModel):
+    """Switchboard's refusal of a client event (Chainlit has no such event)."""
+
+    code: str
+    message: str
+    event: str | None = None
+
+
+class ToastPayload(BaseModel):
+    message: str
+    type: Literal["info", "success", "warning", "error"] = "info"
+
+
+class TaskStart(Envelope):
+    type: Literal["task_start"] = "task_start"
+    payload: Empty = Field(default_factory=Empty)
+
+
+class TaskEnd(Envelope):
+    type: Literal["task_end"] = "task_end"
+    payload: Empty = Field(default_factory=Empty)
+
+
+class ClearAsk(Envelope):
+    type: Literal["clear_ask"] = "clear_ask"
+    payload: Empty = Field(default_factory=Empty)
+
+
+class ClearCallFn(Envelope):
+    type: Literal["clear_call_fn"] = "clear_call_fn"
+    payload: Empty = Field(default_factory=Empty)
+
+
+class NewMessage(Envelope):
+    type: Literal["new_message"] = "new_message"
+    payload: StepDict
+
+
+class UpdateMessage(Envelope):
+    type: Literal["update_message"] = "update_message"
+    payload: StepDict
+
+
+class DeleteMessage(Envelope):
+    type: Literal["delete_message"] = "delete_message"
+    payload: StepDict
+
+
+class StreamStart(Envelope):
+    type: Literal["stream_start"] = "stream_start"
+    payload: StepDict
+
+
+class StreamToken(Envelope):
+    type: Literal["stream_token"] = "stream_token"
+    payload: StreamTokenPayload
+
+
+class FirstInteraction(Envelope):
+    type: Literal["first_interaction"] = "first_interaction"
+    payload: FirstInteractionPayload
+
+
+class ElementEvent(Envelope):
+    type: Literal["element"] = "element"
+    payload: ElementDict
+
+
+class ActionEvent(Envelope):
+    type: Literal["action"] = "action"
+    payload: dict[str, Any]
+
+
+class Toast(Envelope):
+    type: Literal["toast"] = "toast"
+    payload: ToastPayload
+
+
+class ErrorEvent(Envelope):
+    type: Literal["error"] = "error"
+    payload: ErrorPayload
+
+
+UiEvent = Annotated[
+    TaskStart
+    | TaskEnd
+    | ClearAsk
+    | ClearCallFn
+    | NewMessage
+    | UpdateMessage
+    | DeleteMessage
+    | StreamStart
+    | StreamToken
+    | FirstInteraction
+    | ElementEvent
+    | ActionEvent
+    | Toast
+    | ErrorEvent,
+    Field(discriminator="type"),
+]
+
+ui_event_adapter: TypeAdapter[UiEvent] = TypeAdapter(UiEvent)

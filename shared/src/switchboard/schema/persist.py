@@ -1,0 +1,60 @@
+"""Persistence events: what the persistence service applies to the database.
+
+Each is idempotent by its natural key (step id, thread id), so a redelivered
+entry changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, TypeAdapter
+
+from switchboard.schema.envelope import Envelope
+from switchboard.schema.steps import StepDict
+
+__all__ = (
+    "PersistEvent",
+    "StepDelete",
+    "StepDeletePayload",
+    "StepUpsert",
+    "ThreadUpsert",
+    "ThreadUpsertPayload",
+    "persist_event_adapter",
+)
+
+
+class ThreadUpsertPayload(BaseModel):
+    name: str | None = None
+    user_id: str | None = None
+    user_identifier: str | None = None
+    tags: list[str] | None = None
+    # Merged into the stored metadata; keys whose value is None are removed.
+    metadata: dict[str, Any] | None = None
+
+
+class ThreadUpsert(Envelope):
+    type: Literal["thread_upsert"] = "thread_upsert"
+    payload: ThreadUpsertPayload
+
+
+class StepUpsert(Envelope):
+    type: Literal["step_upsert"] = "step_upsert"
+    payload: StepDict
+
+
+class StepDeletePayload(BaseModel):
+    id: str
+
+
+class StepDelete(Envelope):
+    type: Literal["step_delete"] = "step_delete"
+    payload: StepDeletePayload
+
+
+PersistEvent = Annotated[
+    ThreadUpsert | StepUpsert | StepDelete,
+    Field(discriminator="type"),
+]
+
+persist_event_adapter: TypeAdapter[PersistEvent] = TypeAdapter(PersistEvent)

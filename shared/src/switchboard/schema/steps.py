@@ -1,0 +1,125 @@
+"""Chainlit's step, thread and element dict shapes as pydantic models.
+
+Field names are Chainlit's camelCase wire names; every field is optional because
+Chainlit's dicts are ``total=False`` and clients send partial ones.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = (
+    "MESSAGE_STEP_TYPES",
+    "STEP_TYPES",
+    "ElementDict",
+    "FeedbackDict",
+    "StepDict",
+    "StepType",
+    "ThreadDict",
+    "utc_now_iso",
+)
+
+StepType = Literal[
+    "run",
+    "tool",
+    "llm",
+    "embedding",
+    "retrieval",
+    "rerank",
+    "undefined",
+    "user_message",
+    "assistant_message",
+    "system_message",
+]
+STEP_TYPES: frozenset[str] = frozenset(StepType.__args__)  # type: ignore[attr-defined]
+MESSAGE_STEP_TYPES: frozenset[str] = frozenset(
+    {"user_message", "assistant_message", "system_message"}
+)
+
+
+def utc_now_iso() -> str:
+    """Chainlit's timestamp format: ISO-8601 UTC with a trailing ``Z``."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class FeedbackDict(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    forId: str
+    id: str | None = None
+    value: Literal[0, 1]
+    comment: str | None = None
+
+
+class StepDict(BaseModel):
+    """A step or message as it travels on the wire and into storage."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str | None = None
+    name: str | None = None
+    type: StepType | None = None
+    threadId: str | None = None
+    parentId: str | None = None
+    command: str | None = None
+    modes: dict[str, str] | None = None
+    streaming: bool | None = None
+    waitForAnswer: bool | None = None
+    isError: bool | None = None
+    metadata: dict[str, Any] | None = None
+    tags: list[str] | None = None
+    input: str | None = None
+    output: str | None = None
+    createdAt: str | None = None
+    start: str | None = None
+    end: str | None = None
+    generation: dict[str, Any] | None = None
+    showInput: bool | str | None = None
+    defaultOpen: bool | None = None
+    autoCollapse: bool | None = None
+    language: str | None = None
+    icon: str | None = None
+    feedback: FeedbackDict | None = None
+
+    def wire(self) -> dict[str, Any]:
+        """The dict sent to clients: only the fields the producer set."""
+        return self.model_dump(mode="json", exclude_unset=True)
+
+
+class ElementDict(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    threadId: str | None = None
+    type: str
+    chainlitKey: str | None = None
+    path: str | None = None
+    url: str | None = None
+    objectKey: str | None = None
+    name: str
+    display: Literal["inline", "side", "page"] = "inline"
+    size: str | None = None
+    language: str | None = None
+    page: int | None = None
+    props: dict[str, Any] | None = None
+    autoPlay: bool | None = None
+    playerConfig: dict[str, Any] | None = None
+    forId: str | None = None
+    mime: str | None = None
+
+
+class ThreadDict(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    createdAt: str
+    name: str | None = None
+    userId: str | None = None
+    userIdentifier: str | None = None
+    tags: list[str] | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    steps: list[StepDict] = Field(default_factory=list)
+    elements: list[ElementDict] = Field(default_factory=list)

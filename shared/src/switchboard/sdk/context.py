@@ -1,0 +1,106 @@
+"""The per-callback context: which session, which emitter, which steps are open.
+
+Workers bind a ``SessionContext`` around each callback; SDK objects read it to
+know where their events go. Outside a callback, touching it raises.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from switchboard.config import AppConfig
+from switchboard.schema.envelope import Envelope
+from switchboard.schema.session import SessionRecord, UserRef
+
+if TYPE_CHECKING:
+    from switchboard.sdk.step import Step
+
+__all__ = (
+    "ContextError",
+    "Emitter",
+    "SessionContext",
+    "bind_context",
+    "context",
+    "current_steps",
+    "get_context",
+)
+
+
+class ContextError(RuntimeError):
+    """SDK call made outside a session callback."""
+
+
+class Emitter(Protocol):
+    """Where SDK objects send what they produce; workers implement it over Redis."""
+
+    async def emit(self, event: Envelope) -> None: ...
+
+    async def persist(self, event: Envelope) -> None: ...
+
+
+@dataclass
+class SessionContext:
+    session: SessionRecord
+    emitter: Emitter
+    config: AppConfig
+    user_session: dict[str, Any] = field(default_factory=dict)
+    dirty_keys: set[str] = field(default_factory=set)
+    chat_settings: dict[str, Any] = field(default_factory=dict)
+    loop: asyncio.AbstractEventLoop | None = None
+    background: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    @property
+    def session_id(self) -> str:
+        return self.session.id
+
+    @property
+    def thread_id(self) -> str:
+        return self.session.thread_id
+
+    @property
+    def user(self) -> UserRef | None:
+        return self.session.user
+
+    @property
+    def current_step(self) -> Step | None:
+        steps = current_steps.get()
+        return steps[-1] if steps else None
+
+
+_context: ContextVar[SessionContext | None] = ContextVar("switchboard_context", default=None)
+current_steps: ContextVar[tuple[Step, ...]] = ContextVar("switchboard_steps", default=())
+
+
+def get_context() -> SessionContext:
+    ctx = _context.get()
+    if ctx is None:
+        raise ContextError("no Switchboard session context: call this from an app callback")
+    return ctx
+
+
+def bind_context(ctx: SessionContext) -> None:
+    """Bind for the current task (and tasks it spawns later)."""
+    _context.set(ctx)
+    current_steps.set(())
+
+
+class _ContextProxy:
+    """``switchboard.context``: Chainlit's lazy proxy over the current context."""
+
+    @property
+    def session(self) -> SessionRecord:
+        return get_context().session
+
+    @property
+    def emitter(self) -> Emitter:
+        return get_context().emitter
+
+    @property
+    def current_step(self) -> Step | None:
+        return get_context().current_step
+
+
+context = _ContextProxy()

@@ -1,0 +1,155 @@
+"""Redis operations every service shares: UI streams, persistence, the inbox.
+
+The multi-key operations are Lua scripts so that concurrent producers (a
+worker deferring a step while a gateway marks the first interaction) can
+never interleave and strand an event.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import orjson
+from arq.constants import job_key_prefix, result_key_prefix
+from redis.asyncio import Redis
+
+from switchboard.names import RedisNames
+from switchboard.schema.envelope import Envelope
+from switchboard.schema.jobs import SessionInput
+
+__all__ = (
+    "JOB_FUNCTION",
+    "UI_STREAM_MAXLEN",
+    "Streams",
+    "encode_job",
+)
+
+JOB_FUNCTION = "run_session"
+# A reconnecting client can replay at most this many events of its session.
+UI_STREAM_MAXLEN = 10_000
+# Session data outlives the disconnect grace by this much, as a safety net.
+SESSION_TTL_MARGIN = 3600
+JOB_EXPIRES_MS = 3_600_000
+
+# KEYS: session hash, deferred list, persist stream. ARGV: event json, ttl seconds.
+_PERSIST_OR_DEFER = """
+if redis.call('HGET', KEYS[1], 'interacted') == '1' then
+  redis.call('XADD', KEYS[3], '*', 'e', ARGV[1])
+  return 1
+end
+redis.call('RPUSH', KEYS[2], ARGV[1])
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+return 0
+"""
+
+# KEYS: session hash, deferred list, persist stream. ARGV: thread upsert json.
+# Returns 1 when this call made the first interaction.
+_FIRST_INTERACTION = """
+if redis.call('HSETNX', KEYS[1], 'interacted', '1') == 0 then
+  return 0
+end
+redis.call('XADD', KEYS[3], '*', 'e', ARGV[1])
+local pending = redis.call('LRANGE', KEYS[2], 0, -1)
+for _, item in ipairs(pending) do
+  redis.call('XADD', KEYS[3], '*', 'e', item)
+end
+redis.call('DEL', KEYS[2])
+return 1
+"""
+
+# KEYS: inbox, job key, queue. ARGV: input json, job json, job id, score, ttl, wake channel.
+_ENQUEUE_INPUT = """
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  return 0
+end
+redis.call('RPUSH', KEYS[1], ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+redis.call('SET', KEYS[2], ARGV[2], 'PX', %d)
+redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3])
+redis.call('PUBLISH', ARGV[6], ARGV[3])
+return 1
+""" % JOB_EXPIRES_MS
+
+
+def encode_job(function: str, args: list[Any], enqueue_time_ms: int) -> bytes:
+    """An arq job body in the JSON form our workers deserialize (never pickle)."""
+    return orjson.dumps({"t": None, "f": function, "a": args, "k": {}, "et": enqueue_time_ms})
+
+
+class Streams:
+    """Typed writes to a deployment's Redis, bound to its names."""
+
+    def __init__(self, redis: Redis, names: RedisNames, session_ttl: int) -> None:
+        self.redis = redis
+        self.names = names
+        self.session_ttl = session_ttl + SESSION_TTL_MARGIN
+        self._persist_or_defer = redis.register_script(_PERSIST_OR_DEFER)
+        self._first_interaction = redis.register_script(_FIRST_INTERACTION)
+        self._enqueue_input = redis.register_script(_ENQUEUE_INPUT)
+
+    async def emit(self, event: Envelope) -> str:
+        """Append a UI event to its session's stream; returns the stream id."""
+        key = self.names.ui_stream(event.session_id)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.xadd(key, {"e": event.model_dump_json()}, maxlen=UI_STREAM_MAXLEN)
+            pipe.expire(key, self.session_ttl)
+            stream_id, _ = await pipe.execute()
+        return stream_id.decode() if isinstance(stream_id, bytes) else str(stream_id)
+
+    async def emit_many(self, events: list[Envelope]) -> None:
+        """Append several UI events in order with one round trip."""
+        if not events:
+            return
+        async with self.redis.pipeline(transaction=False) as pipe:
+            keys = set()
+            for event in events:
+                key = self.names.ui_stream(event.session_id)
+                keys.add(key)
+                pipe.xadd(key, {"e": event.model_dump_json()}, maxlen=UI_STREAM_MAXLEN)
+            for key in keys:
+                pipe.expire(key, self.session_ttl)
+            await pipe.execute()
+
+    async def persist(self, event: Envelope) -> bool:
+        """Queue a persistence event, deferred until the session's first interaction.
+
+        Returns True when the event went to the persistence stream now.
+        """
+        sid = event.session_id
+        keys = [self.names.session(sid), self.names.deferred(sid), self.names.persist_stream]
+        result = await self._persist_or_defer(
+            keys=keys, args=[event.model_dump_json(), self.session_ttl]
+        )
+        return bool(result)
+
+    async def first_interaction(self, session_id: str, thread_upsert: Envelope) -> bool:
+        """Mark the first interaction and release deferred writes after the thread."""
+        keys = [
+            self.names.session(session_id),
+            self.names.deferred(session_id),
+            self.names.persist_stream,
+        ]
+        return bool(await self._first_interaction(keys=keys, args=[thread_upsert.model_dump_json()]))
+
+    async def enqueue(self, item: SessionInput) -> bool:
+        """Put an input in its session's inbox and wake a worker; idempotent by event id."""
+        now_ms = int(time.time() * 1000)
+        job_id = item.id
+        keys = [
+            self.names.inbox(item.session_id),
+            job_key_prefix + job_id,
+            self.names.queue,
+        ]
+        args = [
+            item.model_dump_json(),
+            encode_job(JOB_FUNCTION, [item.session_id], now_ms),
+            job_id,
+            now_ms,
+            self.session_ttl,
+            self.names.queue_wake,
+        ]
+        return bool(await self._enqueue_input(keys=keys, args=args))
+
+    async def job_known(self, job_id: str) -> bool:
+        return bool(await self.redis.exists(job_key_prefix + job_id, result_key_prefix + job_id))
