@@ -60,4 +60,3 @@ def service_caller(app: FastAPI, audience: str) -> Callable[..., InternalCaller]
     return dependency
 
 
-CallerDep = Annotated[InternalCaller, Depends]
