@@ -1,0 +1,84 @@
+"""Build the worker: settings, app module, arq worker wired to Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+import orjson
+from arq import func
+from arq.connections import RedisSettings
+
+from switchboard.config import AppConfig
+from switchboard.sdk.callbacks import AppCallbacks
+from switchboard.streams import JOB_FUNCTION, Streams
+from switchboard_worker.loader import load_app
+from switchboard_worker.runner import SessionRunner
+from switchboard_worker.settings import WorkerSettings
+from switchboard_worker.tasks import SessionDrainer, run_session
+from switchboard_worker.worker import WakeableWorker
+
+__all__ = ("create_worker",)
+
+logger = logging.getLogger(__name__)
+
+# Retries only cover a lock held by a worker that died; each waits RETRY_DELAY_S.
+MAX_TRIES = 600
+
+
+def create_worker(settings: WorkerSettings) -> WakeableWorker:
+    if settings.app is None:
+        raise SystemExit("no app module: pass APP.py or set SWITCHBOARD_APP")
+    app = load_app(settings.app)
+    config = settings.app_config()
+    names = settings.names
+
+    async def on_startup(ctx: dict[str, Any]) -> None:
+        redis = ctx["redis"]
+        streams = Streams(redis, names, config.project.session_timeout)
+        runner = SessionRunner(streams, app, config)
+        ctx["drainer"] = SessionDrainer(redis, names, runner, settings.lock_ttl_ms)
+        ctx["manifest_task"] = asyncio.create_task(
+            _publish_manifest(redis, names.app_manifest, app, config, settings.manifest_ttl)
+        )
+
+    async def on_shutdown(ctx: dict[str, Any]) -> None:
+        task = ctx.get("manifest_task")
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    return WakeableWorker(
+        functions=[
+            func(run_session, name=JOB_FUNCTION, max_tries=MAX_TRIES, timeout=settings.job_timeout)
+        ],
+        redis_settings=RedisSettings.from_dsn(settings.redis_url),
+        queue_name=names.queue,
+        wake_channel=names.queue_wake,
+        job_serializer=orjson.dumps,
+        job_deserializer=orjson.loads,
+        max_jobs=settings.max_jobs,
+        poll_delay=settings.poll_delay,
+        keep_result=60,
+        max_tries=MAX_TRIES,
+        on_startup=on_startup,
+        on_shutdown=on_shutdown,
+        handle_signals=True,
+        health_check_key=f"{names.queue}:health-check",
+    )
+
+
+async def _publish_manifest(
+    redis: Any, key: str, app: AppCallbacks, config: AppConfig, ttl: int
+) -> None:
+    """Tell services that do not load the app what it defines."""
+    body = orjson.dumps({"callbacks": app.manifest(), "ui_name": config.ui.name})
+    while True:
+        try:
+            await redis.set(key, body, ex=ttl)
+        except Exception as exc:  # Redis away: keep serving, try again next period
+            logger.warning("manifest publish failed", extra={"error": repr(exc)})
+        await asyncio.sleep(ttl / 3)

@@ -1,0 +1,22 @@
+"""Worker settings (env prefix ``SWITCHBOARD_``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+
+from switchboard.config import Settings
+
+__all__ = ("WorkerSettings",)
+
+
+class WorkerSettings(Settings):
+    app: Path | None = Field(default=None, description="The app module to load (a .py file)")
+    max_jobs: int = Field(default=200, ge=1)
+    # Fallback poll period; normally a pub/sub wake-up starts jobs at once.
+    poll_delay: float = Field(default=0.5, gt=0)
+    # A session lock not refreshed for this long is taken to belong to a dead worker.
+    lock_ttl_ms: int = Field(default=10_000, ge=1000)
+    job_timeout: float = Field(default=3600.0, gt=0)
+    manifest_ttl: int = Field(default=60, ge=5)
