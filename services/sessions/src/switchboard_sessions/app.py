@@ -6,8 +6,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from typing import Annotated
-
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from redis.asyncio import Redis
@@ -59,7 +57,6 @@ def create_app(settings: SessionsSettings | None = None) -> FastAPI:
     app = FastAPI(title="switchboard-sessions", lifespan=lifespan)
     app.state.service_secret = settings.require_service_secret()
     caller = service_caller(app, audience="sessions")
-    Caller = Annotated[InternalCaller, Depends(caller)]
 
     async def redis_ready() -> None:
         await app.state.redis.ping()
@@ -71,7 +68,7 @@ def create_app(settings: SessionsSettings | None = None) -> FastAPI:
         return JSONResponse({"detail": str(exc)}, status_code=exc.status_code)
 
     @app.post("/sessions/connect")
-    async def connect(body: ConnectRequest, who: Caller) -> ConnectResult:
+    async def connect(body: ConnectRequest, who: InternalCaller = Depends(caller)) -> ConnectResult:
         # The gateway vouches for the user; the body must name the same one.
         vouched = who.user.identifier if who.user else None
         named = body.user.identifier if body.user else None
@@ -81,7 +78,7 @@ def create_app(settings: SessionsSettings | None = None) -> FastAPI:
         return await registry.connect(body)
 
     @app.post("/sessions/{session_id}/disconnect")
-    async def disconnect(session_id: str, body: DisconnectRequest, _: Caller) -> dict[str, bool]:
+    async def disconnect(session_id: str, body: DisconnectRequest, _: InternalCaller = Depends(caller)) -> dict[str, bool]:
         registry: SessionRegistry = app.state.registry
         await registry.disconnect(session_id, clear=body.clear)
         return {"ok": True}

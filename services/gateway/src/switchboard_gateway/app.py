@@ -1,0 +1,110 @@
+"""The gateway: one public origin for Socket.IO, the REST API and the web UI."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import socketio
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from redis.asyncio import Redis
+
+from switchboard.service import health_router
+from switchboard.streams import Streams
+from switchboard_gateway.identity import Identifier, anonymous
+from switchboard_gateway.metrics import UI_EVENTS
+from switchboard_gateway.relay import StreamRelay
+from switchboard_gateway.rest import build_router, read_manifest
+from switchboard_gateway.settings import GatewaySettings
+from switchboard_gateway.sockets import SocketHandlers
+from switchboard_gateway.upstream import Upstreams
+from switchboard_gateway.web import mount_web
+
+__all__ = ("SOCKET_PATH", "create_app")
+
+logger = logging.getLogger(__name__)
+
+SOCKET_PATH = "/ws/socket.io"
+
+
+def create_app(settings: GatewaySettings | None = None, identify: Identifier = anonymous) -> Any:
+    """Build the ASGI app (Socket.IO wrapped around FastAPI)."""
+    settings = settings or GatewaySettings()
+    config = settings.app_config()
+    config_dir = settings.config_file.parent if settings.config_file else None
+    secret = settings.require_service_secret()
+    redis = Redis.from_url(settings.redis_url, max_connections=500)
+    streams = Streams(redis, settings.names, config.project.session_timeout)
+    upstreams = Upstreams(
+        secret,
+        sessions_url=settings.sessions_url,
+        auth_url=settings.auth_url,
+        persistence_url=settings.persistence_url,
+        timeout=settings.upstream_timeout,
+    )
+    sio = socketio.AsyncServer(
+        async_mode="asgi",
+        cors_allowed_origins=[],  # CORS is Starlette's job, as in Chainlit
+        max_http_buffer_size=settings.max_packet_bytes,
+        ping_interval=25,
+        ping_timeout=20,
+        logger=False,
+        engineio_logger=False,
+    )
+
+    async def emit(sid: str, event: str, payload: Any) -> None:
+        UI_EVENTS.inc()
+        await sio.emit(event, payload, to=sid)
+
+    relay = StreamRelay(redis, settings.names, settings.gateway_id, settings.relay_shards, emit)
+    SocketHandlers(
+        sio,
+        streams=streams,
+        relay=relay,
+        upstreams=upstreams,
+        identify=identify,
+        config=config,
+        max_event_bytes=settings.max_event_bytes,
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await relay.start()
+        logger.info("gateway ready", extra={"gateway_id": settings.gateway_id})
+        try:
+            yield
+        finally:
+            await relay.stop()
+            await upstreams.aclose()
+            await redis.aclose()
+
+    api = FastAPI(title="switchboard-gateway", lifespan=lifespan)
+    api.add_middleware(
+        CORSMiddleware,
+        allow_origins=config.project.allow_origins,
+        allow_credentials=True,
+        allow_methods=["*"],
+        allow_headers=["*"],
+    )
+
+    async def redis_ready() -> None:
+        await redis.ping()
+
+    async def manifest() -> dict[str, Any] | None:
+        return await read_manifest(redis, settings.names.app_manifest)
+
+    api.include_router(health_router({"redis": redis_ready}))
+    api.include_router(
+        build_router(
+            config=config,
+            config_dir=config_dir,
+            upstreams=upstreams,
+            identify=identify,
+            manifest=manifest,
+        )
+    )
+    mount_web(api, config)
+    return socketio.ASGIApp(sio, other_asgi_app=api, socketio_path=SOCKET_PATH)

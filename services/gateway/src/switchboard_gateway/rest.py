@@ -1,0 +1,149 @@
+"""Chainlit's REST paths on the public origin, answered here or by the owning service."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import orjson
+from fastapi import APIRouter, Body, HTTPException, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from switchboard.config import AppConfig
+from switchboard_gateway.identity import Identifier
+from switchboard_gateway.upstream import Upstreams
+
+__all__ = ("build_router",)
+
+_LANGUAGE = re.compile(
+    r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,4})?(-[a-zA-Z0-9]{2,8})?(-x-[a-zA-Z0-9]{1,8})?$"
+)
+_PACKAGED_TRANSLATIONS = Path(__file__).parent / "translations"
+# Headers an upstream answer may pass back to the browser.
+_FORWARDED_RESPONSE_HEADERS = ("content-type", "set-cookie", "cache-control", "retry-after")
+
+
+def _translation(language: str, dirs: list[Path]) -> dict[str, Any]:
+    base = language.split("-")[0]
+    for directory in dirs:
+        if not directory.is_dir():
+            continue
+        candidates = [directory / f"{language}.json", directory / f"{base}.json"]
+        if language == base:
+            candidates += sorted(directory.glob(f"{base}-*.json"))
+        candidates.append(directory / "en-US.json")
+        for candidate in candidates:
+            if candidate.is_file():
+                data: dict[str, Any] = json.loads(candidate.read_text(encoding="utf-8"))
+                return data
+    return {}
+
+
+def build_router(
+    *,
+    config: AppConfig,
+    config_dir: Path | None,
+    upstreams: Upstreams,
+    identify: Identifier,
+    manifest: Any,
+) -> APIRouter:
+    router = APIRouter()
+    translation_dirs = ([config_dir / "translations"] if config_dir else []) + [
+        _PACKAGED_TRANSLATIONS
+    ]
+
+    async def forward(client: httpx.AsyncClient, request: Request, path: str) -> Response:
+        headers = {
+            k: v
+            for k, v in request.headers.items()
+            if k.lower() in ("cookie", "authorization", "content-type", "accept-language")
+        }
+        upstream = await client.request(
+            request.method, path, headers=headers, content=await request.body()
+        )
+        response = Response(content=upstream.content, status_code=upstream.status_code)
+        for name in _FORWARDED_RESPONSE_HEADERS:
+            for value in upstream.headers.get_list(name):
+                response.headers.append(name, value)
+        return response
+
+    @router.head("/")
+    async def head_root() -> dict[str, str]:
+        return {"message": "Site is operational"}
+
+    @router.get("/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/auth/config")
+    async def auth_config(request: Request) -> Response:
+        return await forward(upstreams.auth, request, "/auth/config")
+
+    @router.get("/user")
+    async def user(request: Request) -> Response:
+        return await forward(upstreams.auth, request, "/user")
+
+    @router.get("/project/translations")
+    async def translations(language: Annotated[str, Query()] = "en-US") -> dict[str, Any]:
+        if not _LANGUAGE.match(language):
+            raise HTTPException(status_code=422, detail="Invalid language code")
+        return {"translation": _translation(config.ui.language or language, translation_dirs)}
+
+    @router.get("/project/settings")
+    async def project_settings(request: Request) -> dict[str, Any]:
+        app_manifest = await manifest()
+        callbacks = (app_manifest or {}).get("callbacks", {})
+        return {
+            "ui": config.ui.model_dump(),
+            "features": config.features.model_dump(),
+            "userEnv": config.project.user_env,
+            "maskUserEnv": config.project.mask_user_env,
+            "dataPersistence": True,
+            "threadResumable": bool(callbacks.get("on_chat_resume")),
+            "threadSharing": bool(
+                config.features.allow_thread_sharing and callbacks.get("on_shared_thread_view")
+            ),
+            "markdown": None,
+            "chatProfiles": [],
+            "starters": [],
+            "starterCategories": [],
+            "debugUrl": None,
+        }
+
+    @router.post("/set-session-cookie")
+    async def set_session_cookie(
+        request: Request, session_id: Annotated[str, Body(embed=True, max_length=64)]
+    ) -> JSONResponse:
+        local = request.client is not None and request.client.host in ("127.0.0.1", "localhost")
+        response = JSONResponse({"message": "Session cookie set"})
+        response.set_cookie(
+            "X-Chainlit-Session-id",
+            session_id,
+            httponly=True,
+            path="/",
+            secure=not local,
+            samesite="lax" if local else "none",
+        )
+        return response
+
+    @router.get("/project/thread/{thread_id}")
+    async def get_thread(thread_id: str, request: Request) -> Response:
+        user = await identify({"HTTP_COOKIE": request.headers.get("cookie", "")})
+        upstream = await upstreams.persistence.get(
+            f"/threads/{thread_id}", headers=upstreams.token_headers("persistence", user)
+        )
+        return Response(
+            content=upstream.content,
+            status_code=upstream.status_code,
+            media_type="application/json",
+        )
+
+    return router
+
+
+async def read_manifest(redis: Any, key: str) -> dict[str, Any] | None:
+    raw = await redis.get(key)
+    return orjson.loads(raw) if raw else None

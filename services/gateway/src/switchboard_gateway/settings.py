@@ -1,0 +1,24 @@
+"""Gateway settings (env prefix ``SWITCHBOARD_``)."""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import AliasChoices, Field
+
+from switchboard.config import Settings
+
+__all__ = ("GatewaySettings",)
+
+
+class GatewaySettings(Settings):
+    host: str = Field(default="127.0.0.1", validation_alias=AliasChoices("SWITCHBOARD_GATEWAY_HOST"))
+    port: int = Field(default=8000, validation_alias=AliasChoices("SWITCHBOARD_GATEWAY_PORT"))
+    gateway_id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
+    # Largest client event accepted (JSON-encoded bytes); larger ones get an error event.
+    max_event_bytes: int = Field(default=1_048_576, ge=1024)
+    # Engine.IO closes a connection whose single packet exceeds this.
+    max_packet_bytes: int = Field(default=4_194_304, ge=1024)
+    # Parallel readers of the UI streams this gateway relays.
+    relay_shards: int = Field(default=4, ge=1, le=64)
+    upstream_timeout: float = Field(default=10.0, gt=0)

@@ -1,0 +1,260 @@
+"""Socket.IO handlers: Chainlit's client events in, work on Redis out.
+
+Every client event is validated here, at the edge; a bad one gets an
+``error`` event and never reaches Redis.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import socketio
+from pydantic import ValidationError
+
+from switchboard.config import AppConfig
+from switchboard.schema.client import ClientMessage, ConnectAuth
+from switchboard.schema.events import ClearAsk, ClearCallFn, ErrorPayload, TaskEnd
+from switchboard.schema.jobs import ChatStartInput, MessageInput, MessagePayload
+from switchboard.schema.persist import StepUpsert, ThreadUpsert, ThreadUpsertPayload
+from switchboard.schema.session import ConnectRequest, SessionRecord, UserRef
+from switchboard.schema.steps import utc_now_iso
+from switchboard.streams import Streams
+from switchboard_gateway.identity import Identifier
+from switchboard_gateway.metrics import ACTIVE_SOCKETS, CLIENT_EVENTS, REFUSED
+from switchboard_gateway.relay import FROM_START, StreamRelay
+from switchboard_gateway.upstream import UpstreamError, Upstreams
+
+__all__ = ("SocketHandlers", "SocketState")
+
+logger = logging.getLogger(__name__)
+
+THREAD_NAME_MAX = 255
+
+
+@dataclass
+class SocketState:
+    session: SessionRecord
+    user: UserRef | None
+    clear_on_disconnect: bool = False
+
+
+class SocketHandlers:
+    def __init__(
+        self,
+        sio: socketio.AsyncServer,
+        *,
+        streams: Streams,
+        relay: StreamRelay,
+        upstreams: Upstreams,
+        identify: Identifier,
+        config: AppConfig,
+        max_event_bytes: int,
+    ) -> None:
+        self.sio = sio
+        self.streams = streams
+        self.relay = relay
+        self.upstreams = upstreams
+        self.identify = identify
+        self.config = config
+        self.max_event_bytes = max_event_bytes
+        self.sockets: dict[str, SocketState] = {}
+        sio.on("connect", _guard(self.connect))
+        sio.on("disconnect", _guard(self.disconnect))
+        sio.on("connection_successful", _guard(self.connection_successful))
+        sio.on("client_message", _guard(self.client_message))
+        sio.on("clear_session", _guard(self.clear_session))
+        sio.on("*", _guard(self.unknown_event))
+
+    # --- helpers -----------------------------------------------------------
+    async def _error(self, sid: str, code: str, message: str, event: str | None) -> None:
+        REFUSED.labels(code=code).inc()
+        payload = ErrorPayload(code=code, message=message, event=event)
+        await self.sio.emit("error", payload.model_dump(), to=sid)
+
+    def _too_large(self, data: Any) -> bool:
+        try:
+            return len(orjson.dumps(data)) > self.max_event_bytes
+        except TypeError:
+            return True  # not JSON at all (binary where none is expected)
+
+    # --- lifecycle -----------------------------------------------------------
+    async def connect(self, sid: str, environ: dict[str, Any], auth: Any) -> None:
+        if not isinstance(auth, dict):
+            REFUSED.labels(code="invalid_auth").inc()
+            raise socketio.exceptions.ConnectionRefusedError("missing connect auth payload")
+        try:
+            payload = ConnectAuth.model_validate(auth)
+        except ValidationError as exc:
+            REFUSED.labels(code="invalid_auth").inc()
+            fields = ", ".join(".".join(map(str, e["loc"])) for e in exc.errors())
+            raise socketio.exceptions.ConnectionRefusedError(
+                f"invalid connect auth payload: {fields}"
+            ) from exc
+        user = await self.identify(environ)
+        missing = [key for key in self.config.project.user_env if key not in payload.userEnv]
+        if missing:
+            raise socketio.exceptions.ConnectionRefusedError(
+                f"Missing user environment variable: {missing[0]}"
+            )
+        request = ConnectRequest(
+            session_id=payload.sessionId,
+            user=user,
+            client_type=payload.clientType,
+            thread_id=payload.threadId,
+            chat_profile=payload.chatProfile,
+            user_env=payload.userEnv,
+            language=_language(environ),
+        )
+        try:
+            result = await self.upstreams.connect_session(request)
+        except UpstreamError as exc:
+            REFUSED.labels(code=f"session_{exc.status_code}").inc()
+            reason = "authorization failed" if exc.status_code == 403 else exc.detail
+            raise socketio.exceptions.ConnectionRefusedError(reason) from exc
+        self.sockets[sid] = SocketState(session=result.session, user=user)
+        start = payload.lastEventId if result.restored else FROM_START
+        await self.relay.attach(result.session.id, sid, start)
+        ACTIVE_SOCKETS.inc()
+        logger.info(
+            "socket connected",
+            extra={
+                "sid": sid,
+                "session_id": result.session.id,
+                "thread_id": result.session.thread_id,
+                "restored": result.restored,
+            },
+        )
+
+    async def disconnect(self, sid: str, reason: Any = None) -> None:
+        state = self.sockets.pop(sid, None)
+        if state is None:
+            return
+        ACTIVE_SOCKETS.dec()
+        self.relay.detach(state.session.id, sid)
+        try:
+            await self.upstreams.disconnect_session(
+                state.session.id, state.user, state.clear_on_disconnect
+            )
+        except Exception as exc:  # the session then ends by its TTL instead
+            logger.warning(
+                "session disconnect not recorded",
+                extra={"session_id": state.session.id, "error": repr(exc)},
+            )
+
+    # --- client events -------------------------------------------------------
+    async def connection_successful(self, sid: str, data: Any = None) -> None:
+        CLIENT_EVENTS.labels(event="connection_successful").inc()
+        state = self.sockets.get(sid)
+        if state is None:
+            await self._error(sid, "session_not_found", "Session not found", "connection_successful")
+            return
+        session = state.session
+        for event in (TaskEnd, ClearAsk, ClearCallFn):
+            await self.sio.emit(event.model_fields["type"].default, {}, to=sid)
+        key = self.streams.names.session(session.id)
+        if await self.streams.redis.hsetnx(key, "chat_started", "1"):
+            await self.streams.enqueue(
+                ChatStartInput(session_id=session.id, thread_id=session.thread_id)
+            )
+
+    async def clear_session(self, sid: str, data: Any = None) -> None:
+        CLIENT_EVENTS.labels(event="clear_session").inc()
+        state = self.sockets.get(sid)
+        if state is not None:
+            state.clear_on_disconnect = True
+
+    async def client_message(self, sid: str, data: Any = None) -> None:
+        CLIENT_EVENTS.labels(event="client_message").inc()
+        state = self.sockets.get(sid)
+        if state is None:
+            await self._error(sid, "session_not_found", "Session not found", "client_message")
+            return
+        if self._too_large(data):
+            await self._error(
+                sid,
+                "message_too_large",
+                f"client_message exceeds {self.max_event_bytes} bytes",
+                "client_message",
+            )
+            return
+        try:
+            body = ClientMessage.model_validate(data)
+        except ValidationError as exc:
+            detail = "; ".join(
+                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
+            )
+            await self._error(sid, "invalid_message", detail, "client_message")
+            return
+        await self._accept_message(state, body)
+
+    async def _accept_message(self, state: SocketState, body: ClientMessage) -> None:
+        session = state.session
+        step = body.message
+        step.threadId = session.thread_id
+        step.type = "user_message"
+        step.createdAt = utc_now_iso()
+        step.start = step.createdAt
+        step.end = step.createdAt
+        step.name = step.name or (state.user.identifier if state.user else "User")
+        content = step.output or ""
+        tags = (
+            [session.chat_profile]
+            if self.config.features.auto_tag_thread and session.chat_profile
+            else None
+        )
+        thread = ThreadUpsert(
+            session_id=session.id,
+            thread_id=session.thread_id,
+            payload=ThreadUpsertPayload(
+                name=content[:THREAD_NAME_MAX],
+                user_id=state.user.id if state.user else None,
+                user_identifier=state.user.identifier if state.user else None,
+                tags=tags,
+            ),
+        )
+        first = await self.streams.first_interaction(session.id, thread)
+        await self.streams.persist(
+            StepUpsert(session_id=session.id, thread_id=session.thread_id, payload=step)
+        )
+        assert step.id is not None  # validated by ClientMessage
+        await self.streams.enqueue(
+            MessageInput(
+                id=step.id,
+                session_id=session.id,
+                thread_id=session.thread_id,
+                payload=MessagePayload(message=step, first_interaction=content if first else None),
+            )
+        )
+
+    async def unknown_event(self, event: str, sid: str, data: Any = None) -> None:
+        CLIENT_EVENTS.labels(event="unknown").inc()
+        await self._error(sid, "unknown_event", f"unknown event {event[:64]!r}", event[:64])
+
+
+def _guard(handler: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """The one error boundary of socket handlers: log once, never kill the server."""
+
+    @functools.wraps(handler)
+    async def wrapper(*args: Any) -> Any:
+        try:
+            return await handler(*args)
+        except socketio.exceptions.ConnectionRefusedError:
+            raise
+        except Exception as exc:
+            logger.exception("socket handler failed", extra={"handler": handler.__name__})
+            if handler.__name__ == "connect":
+                raise socketio.exceptions.ConnectionRefusedError("internal error") from exc
+            return None
+
+    return wrapper
+
+
+def _language(environ: dict[str, Any]) -> str:
+    header = environ.get("HTTP_ACCEPT_LANGUAGE", "")
+    first = header.split(",")[0].split(";")[0].strip()
+    return first or "en-US"

