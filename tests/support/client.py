@@ -1,0 +1,131 @@
+"""A Chainlit-protocol test client over a real Socket.IO connection."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import socketio
+
+__all__ = ("ChainlitClient", "Received", "chainlit_auth", "user_message")
+
+
+@dataclass
+class Received:
+    name: str
+    data: Any
+    at: float
+
+
+def chainlit_auth(session_id: str | None = None, **overrides: Any) -> dict[str, Any]:
+    """The connect payload Chainlit's web app sends (reference §1.2)."""
+    auth: dict[str, Any] = {
+        "sessionId": session_id or str(uuid.uuid4()),
+        "clientType": "webapp",
+        "threadId": "",
+        "userEnv": "{}",
+        "chatProfile": "",
+    }
+    auth.update(overrides)
+    return auth
+
+
+def user_message(text: str, **overrides: Any) -> dict[str, Any]:
+    """A ``client_message`` payload as Chainlit's UI builds it."""
+    message: dict[str, Any] = {
+        "threadId": "",
+        "id": str(uuid.uuid4()),
+        "name": "User",
+        "type": "user_message",
+        "output": text,
+        "createdAt": "2026-01-01T00:00:00.000Z",
+        "metadata": {"location": "http://localhost/"},
+    }
+    message.update(overrides)
+    return {"message": message, "fileReferences": []}
+
+
+@dataclass
+class ChainlitClient:
+    url: str
+    auth: dict[str, Any] = field(default_factory=chainlit_auth)
+    events: list[Received] = field(default_factory=list)
+    connect_error: Any = None
+
+    def __post_init__(self) -> None:
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self._changed = asyncio.Event()
+
+        async def record(event: str, data: Any = None) -> None:
+            self.events.append(Received(event, data, time.perf_counter()))
+            self._changed.set()
+
+        async def on_connect_error(data: Any = None) -> None:
+            self.connect_error = data
+            self._changed.set()
+
+        self.sio.on("*", record)
+        self.sio.on("connect_error", on_connect_error)
+
+    @property
+    def session_id(self) -> str:
+        return str(self.auth["sessionId"])
+
+    async def connect(self) -> None:
+        await self.sio.connect(
+            self.url,
+            socketio_path="/ws/socket.io",
+            auth=self.auth,
+            transports=["websocket"],
+            wait_timeout=10,
+        )
+
+    async def start(self) -> None:
+        """Connect and say ``connection_successful``, as Chainlit's UI does."""
+        await self.connect()
+        await self.sio.emit("connection_successful")
+
+    async def send(self, text: str, **overrides: Any) -> dict[str, Any]:
+        payload = user_message(text, **overrides)
+        await self.sio.emit("client_message", payload)
+        return payload
+
+    async def emit(self, event: str, data: Any = None) -> None:
+        await self.sio.emit(event, data)
+
+    def names(self, since: int = 0) -> list[str]:
+        return [e.name for e in self.events[since:]]
+
+    async def wait_for(
+        self,
+        name: str,
+        predicate: Callable[[Any], bool] = lambda _: True,
+        *,
+        since: int = 0,
+        timeout: float = 10.0,
+    ) -> Received:
+        deadline = asyncio.get_running_loop().time() + timeout
+        checked = since
+        while True:
+            for event in self.events[checked:]:
+                checked += 1
+                if event.name == name and predicate(event.data):
+                    return event
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise AssertionError(
+                    f"no {name!r} within {timeout} s; received {self.names(since)}"
+                )
+            self._changed.clear()
+            try:
+                await asyncio.wait_for(self._changed.wait(), remaining)
+            except TimeoutError:
+                pass
+
+    async def close(self) -> None:
+        if self.sio.connected:
+            await self.sio.disconnect()
