@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import TEST_APPS, StackFactory
+from tests.support.fixtures import TEST_APPS, StackFactory
 from tests.support.client import ChainlitClient
 
 STREAMING_APP = TEST_APPS / "streaming.py"

@@ -18,9 +18,9 @@ import redis.asyncio as aioredis
 
 from switchboard.stack import LocalStack
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
-TEST_APPS = Path(__file__).resolve().parent / "apps"
+TEST_APPS = REPO / "tests" / "apps"
 
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 TEST_DATABASE_URL = os.environ.get(

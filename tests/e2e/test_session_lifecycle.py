@@ -1,0 +1,77 @@
+"""Disconnect grace: on_chat_end runs once when the session really ends."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from tests.support.fixtures import TEST_APPS, StackFactory
+from tests.support.client import ChainlitClient
+
+
+async def _lines_when(marker: Path, predicate: Any, timeout: float = 15) -> list[str]:
+    deadline = asyncio.get_running_loop().time() + timeout
+    lines: list[str] = []
+    while asyncio.get_running_loop().time() < deadline:
+        lines = marker.read_text().splitlines() if marker.exists() else []
+        if predicate(lines):
+            return lines
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"marker lines never matched: {lines}")
+
+
+async def test_chat_end_once_after_grace_not_on_transient_disconnect(
+    make_stack: StackFactory, client_factory: Any, tmp_path: Path
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[project]\nsession_timeout = 2\n")
+    marker = tmp_path / "marker.txt"
+    stack = make_stack(
+        TEST_APPS / "lifecycle.py",
+        config_file=config,
+        extra_env={"SWITCHBOARD_TEST_MARKER": str(marker)},
+    )
+    client: ChainlitClient = client_factory(stack.url)
+    await client.start()
+    await client.wait_for("new_message", lambda m: m["output"] == "started", timeout=15)
+    session_id = client.session_id
+
+    # A transient disconnect, back within the grace period: no on_chat_end.
+    await client.close()
+    await asyncio.sleep(0.5)
+    back: ChainlitClient = client_factory(stack.url, auth=dict(client.auth))
+    await back.start()
+    mark = len(back.events)
+    await back.send("still me")
+    await back.wait_for("new_message", lambda m: m["output"] == "got still me", since=mark)
+    await asyncio.sleep(2.5)
+    assert (await _lines_when(marker, lambda lines: len(lines) >= 1)) == [f"start {session_id}"]
+
+    # A real end: gone longer than the grace. on_chat_end runs exactly once.
+    await back.close()
+    lines = await _lines_when(marker, lambda lines: len(lines) >= 2)
+    await asyncio.sleep(1.5)
+    assert marker.read_text().splitlines() == [f"start {session_id}", f"end {session_id}"]
+    assert lines[1] == f"end {session_id}"
+
+
+async def test_clear_session_ends_at_once(
+    make_stack: StackFactory, client_factory: Any, tmp_path: Path
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[project]\nsession_timeout = 3600\n")
+    marker = tmp_path / "marker.txt"
+    stack = make_stack(
+        TEST_APPS / "lifecycle.py",
+        config_file=config,
+        extra_env={"SWITCHBOARD_TEST_MARKER": str(marker)},
+    )
+    client: ChainlitClient = client_factory(stack.url)
+    await client.start()
+    await client.wait_for("new_message", lambda m: m["output"] == "started", timeout=15)
+    await client.emit("clear_session")
+    await asyncio.sleep(0.2)
+    await client.close()
+    lines = await _lines_when(marker, lambda lines: len(lines) >= 2, timeout=10)
+    assert lines == [f"start {client.session_id}", f"end {client.session_id}"]
