@@ -26,7 +26,7 @@ import socketio
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from switchboard.stack import LocalRedis, LocalStack  # noqa: E402
+from switchboard.stack import LocalRedis, LocalStack
 
 HERE = Path(__file__).resolve().parent
 

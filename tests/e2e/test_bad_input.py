@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 import socketio
 
-from tests.support.fixtures import TEST_APPS, StackFactory
 from tests.support.client import ChainlitClient, chainlit_auth, user_message
+from tests.support.fixtures import TEST_APPS, StackFactory
 
 STREAMING_APP = TEST_APPS / "streaming.py"
 

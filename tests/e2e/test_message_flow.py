@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 
-from tests.support.fixtures import TEST_APPS, StackFactory
 from tests.support.client import ChainlitClient
+from tests.support.fixtures import TEST_APPS, StackFactory
 
 STREAMING_APP = TEST_APPS / "streaming.py"
 
@@ -67,10 +67,16 @@ async def test_streamed_message_reaches_client_in_order_and_is_stored(
     final = next(e for e in received[4:] if e.name == "new_message")
     assert final.data["id"] == stream_start["id"]
     assert final.data["streaming"] is False
-    assert final.data["output"] == "".join(f"t{i} " for i in range(12)) + "| echo: hello switchboard"
-    assert names.index("new_message", 4) > max(i for i, n in enumerate(names) if n == "stream_token")
+    assert (
+        final.data["output"] == "".join(f"t{i} " for i in range(12)) + "| echo: hello switchboard"
+    )
+    assert names.index("new_message", 4) > max(
+        i for i, n in enumerate(names) if n == "stream_token"
+    )
     run_update = next(e for e in received if e.name == "update_message")
-    assert run_update.data["id"] == run.data["id"] and run_update.data["input"] == "hello switchboard"
+    assert (
+        run_update.data["id"] == run.data["id"] and run_update.data["input"] == "hello switchboard"
+    )
     assert names[-1] == "task_end"
 
     interaction = received[1].data

@@ -6,8 +6,8 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from tests.support.fixtures import TEST_APPS, StackFactory
 from tests.support.client import ChainlitClient
+from tests.support.fixtures import TEST_APPS, StackFactory
 
 
 async def _lines_when(marker: Path, predicate: Any, timeout: float = 15) -> list[str]:

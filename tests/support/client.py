@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 from collections.abc import Callable
@@ -121,10 +122,8 @@ class ChainlitClient:
                     f"no {name!r} within {timeout} s; received {self.names(since)}"
                 )
             self._changed.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), remaining)
-            except TimeoutError:
-                pass
 
     async def close(self) -> None:
         if self.sio.connected:

@@ -26,9 +26,7 @@ async def registry(redis_url: str, redis_prefix: str) -> AsyncIterator[SessionRe
 
 
 def _request(session_id: str, user: str | None) -> ConnectRequest:
-    return ConnectRequest(
-        session_id=session_id, user=UserRef(identifier=user) if user else None
-    )
+    return ConnectRequest(session_id=session_id, user=UserRef(identifier=user) if user else None)
 
 
 async def test_create_then_restore_by_the_same_identity(registry: SessionRegistry) -> None:

@@ -57,7 +57,8 @@ def run(
     stack = LocalStack(
         app=target.resolve(),
         redis_url=redis_url,
-        database_url=database_url or f"sqlite+aiosqlite:///{(state_dir / 'switchboard.db').resolve()}",
+        database_url=database_url
+        or f"sqlite+aiosqlite:///{(state_dir / 'switchboard.db').resolve()}",
         config_file=_find_config(target),
         gateway_port=port,
         workers=workers,

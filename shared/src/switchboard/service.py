@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Response
+from fastapi import APIRouter, FastAPI, Header, HTTPException, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from switchboard.internal_auth import InternalCaller, InvalidServiceToken, verify_service_token
@@ -58,5 +58,3 @@ def service_caller(app: FastAPI, audience: str) -> Callable[..., InternalCaller]
             raise HTTPException(status_code=401, detail="Invalid service token") from exc
 
     return dependency
-
-

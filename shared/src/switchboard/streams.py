@@ -58,18 +58,19 @@ redis.call('DEL', KEYS[2])
 return 1
 """
 
-# KEYS: inbox, job key, queue. ARGV: input json, job json, job id, score, ttl, wake channel.
+# KEYS: inbox, job key, queue.
+# ARGV: input json, job json, job id, score, ttl, wake channel, job expiry ms.
 _ENQUEUE_INPUT = """
 if redis.call('EXISTS', KEYS[2]) == 1 then
   return 0
 end
 redis.call('RPUSH', KEYS[1], ARGV[1])
 redis.call('EXPIRE', KEYS[1], ARGV[5])
-redis.call('SET', KEYS[2], ARGV[2], 'PX', %d)
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[7])
 redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3])
 redis.call('PUBLISH', ARGV[6], ARGV[3])
 return 1
-""" % JOB_EXPIRES_MS
+"""
 
 
 def encode_job(function: str, args: list[Any], enqueue_time_ms: int) -> bytes:
@@ -130,7 +131,9 @@ class Streams:
             self.names.deferred(session_id),
             self.names.persist_stream,
         ]
-        return bool(await self._first_interaction(keys=keys, args=[thread_upsert.model_dump_json()]))
+        return bool(
+            await self._first_interaction(keys=keys, args=[thread_upsert.model_dump_json()])
+        )
 
     async def enqueue(self, item: SessionInput) -> bool:
         """Put an input in its session's inbox and wake a worker; idempotent by event id."""
@@ -148,6 +151,7 @@ class Streams:
             now_ms,
             self.session_ttl,
             self.names.queue_wake,
+            JOB_EXPIRES_MS,
         ]
         return bool(await self._enqueue_input(keys=keys, args=args))
 

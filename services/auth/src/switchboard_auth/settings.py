@@ -14,8 +14,10 @@ class AuthSettings(Settings):
     port: int = Field(default=8002, validation_alias=AliasChoices("SWITCHBOARD_AUTH_PORT"))
     # Chainlit's names, so existing deployments keep their environment.
     auth_secret: SecretStr | None = Field(
-        default=None, validation_alias=AliasChoices("CHAINLIT_AUTH_SECRET", "SWITCHBOARD_AUTH_SECRET")
+        default=None,
+        validation_alias=AliasChoices("CHAINLIT_AUTH_SECRET", "SWITCHBOARD_AUTH_SECRET"),
     )
     custom_auth: bool = Field(
-        default=False, validation_alias=AliasChoices("CHAINLIT_CUSTOM_AUTH", "SWITCHBOARD_CUSTOM_AUTH")
+        default=False,
+        validation_alias=AliasChoices("CHAINLIT_CUSTOM_AUTH", "SWITCHBOARD_CUSTOM_AUTH"),
     )

@@ -56,9 +56,7 @@ class StreamRelay:
         self.redis = redis
         self.names = names
         self.emit = emit
-        self._shards = [
-            _Shard(i, names.gateway_wake(f"{gateway_id}:{i}")) for i in range(shards)
-        ]
+        self._shards = [_Shard(i, names.gateway_wake(f"{gateway_id}:{i}")) for i in range(shards)]
         self.events_relayed = 0
 
     def _shard(self, session_id: str) -> _Shard:

@@ -12,7 +12,9 @@ __all__ = ("GatewaySettings",)
 
 
 class GatewaySettings(Settings):
-    host: str = Field(default="127.0.0.1", validation_alias=AliasChoices("SWITCHBOARD_GATEWAY_HOST"))
+    host: str = Field(
+        default="127.0.0.1", validation_alias=AliasChoices("SWITCHBOARD_GATEWAY_HOST")
+    )
     port: int = Field(default=8000, validation_alias=AliasChoices("SWITCHBOARD_GATEWAY_PORT"))
     gateway_id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
     # Largest client event accepted (JSON-encoded bytes); larger ones get an error event.

@@ -151,7 +151,9 @@ class SocketHandlers:
         CLIENT_EVENTS.labels(event="connection_successful").inc()
         state = self.sockets.get(sid)
         if state is None:
-            await self._error(sid, "session_not_found", "Session not found", "connection_successful")
+            await self._error(
+                sid, "session_not_found", "Session not found", "connection_successful"
+            )
             return
         session = state.session
         for event in (TaskEnd, ClearAsk, ClearCallFn):
@@ -185,9 +187,7 @@ class SocketHandlers:
         try:
             body = ClientMessage.model_validate(data)
         except ValidationError as exc:
-            detail = "; ".join(
-                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
-            )
+            detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
             await self._error(sid, "invalid_message", detail, "client_message")
             return
         await self._accept_message(state, body)

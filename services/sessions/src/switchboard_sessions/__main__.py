@@ -13,7 +13,10 @@ def main() -> None:
     settings = SessionsSettings()
     configure_logging("sessions", settings.log_level, settings.log_json)
     uvicorn.run(
-        create_app(settings), host=settings.host, port=settings.port, log_config=None,
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
         access_log=False,
     )
 

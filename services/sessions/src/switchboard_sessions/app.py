@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from redis.asyncio import Redis
@@ -78,7 +79,9 @@ def create_app(settings: SessionsSettings | None = None) -> FastAPI:
         return await registry.connect(body)
 
     @app.post("/sessions/{session_id}/disconnect")
-    async def disconnect(session_id: str, body: DisconnectRequest, _: InternalCaller = Depends(caller)) -> dict[str, bool]:
+    async def disconnect(
+        session_id: str, body: DisconnectRequest, _: InternalCaller = Depends(caller)
+    ) -> dict[str, bool]:
         registry: SessionRegistry = app.state.registry
         await registry.disconnect(session_id, clear=body.clear)
         return {"ok": True}

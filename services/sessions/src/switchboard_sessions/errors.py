@@ -1,8 +1,8 @@
 """Sessions service errors.
 
-    SessionsError
-     ├── SessionForbidden   the session belongs to another identity (403)
-     └── SessionEnded       the session is ending; the client must start a new one (409)
+SessionsError
+ ├── SessionForbidden   the session belongs to another identity (403)
+ └── SessionEnded       the session is ending; the client must start a new one (409)
 """
 
 from __future__ import annotations

@@ -61,9 +61,7 @@ class SessionRegistry:
 
     async def connect(self, request: ConnectRequest) -> ConnectResult:
         key = self.names.session(request.session_id)
-        existing = await self._restore(
-            keys=[key, self.names.expiring], args=[request.session_id]
-        )
+        existing = await self._restore(keys=[key, self.names.expiring], args=[request.session_id])
         if existing is not None:
             return self._restored(request, existing)
         record = SessionRecord(

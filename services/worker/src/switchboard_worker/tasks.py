@@ -78,7 +78,9 @@ class SessionDrainer:
                 try:
                     item = session_input_adapter.validate_json(raw)
                 except ValueError:
-                    logger.error("malformed session input dropped", extra={"session_id": session_id})
+                    logger.error(
+                        "malformed session input dropped", extra={"session_id": session_id}
+                    )
                     continue
                 await self.runner.handle(item)
                 processed += 1

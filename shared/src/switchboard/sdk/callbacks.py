@@ -52,12 +52,8 @@ async def call_user_function(func: Callable[..., Any], *args: Any) -> Any:
         params = inspect.signature(func).parameters.values()
     except (TypeError, ValueError):
         params = None
-    if params is not None and not any(
-        p.kind in (p.VAR_POSITIONAL,) for p in params
-    ):
-        positional = [
-            p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-        ]
+    if params is not None and not any(p.kind in (p.VAR_POSITIONAL,) for p in params):
+        positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
         args = args[: len(positional)]
     if inspect.iscoroutinefunction(func):
         return await func(*args)
@@ -102,4 +98,3 @@ def on_chat_resume(func: F) -> F:
 
 def on_stop(func: F) -> F:
     return _register("on_stop")(func)
-

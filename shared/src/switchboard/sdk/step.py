@@ -155,9 +155,7 @@ class Step:
                 self.start = self.created_at
             await emit_step(get_context(), "stream_start", self.to_dict())
             return
-        await emit_token(
-            get_context(), self.id, token, is_sequence=is_sequence, is_input=is_input
-        )
+        await emit_token(get_context(), self.id, token, is_sequence=is_sequence, is_input=is_input)
 
     # --- context manager ---------------------------------------------------
     async def __aenter__(self) -> Step:
