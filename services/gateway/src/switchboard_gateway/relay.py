@@ -147,13 +147,13 @@ class StreamRelay:
             if key == shard.wake_key.encode():
                 shard.wake_last = entries[-1][0].decode()
                 continue
-            session_id = keys.get(key)
-            held = shard.sessions.get(session_id) if session_id else None
-            if held is None:
+            owner = keys.get(key)
+            holder = shard.sessions.get(owner) if owner else None
+            if holder is None:
                 continue
             for entry_id, fields in entries:
-                held.last_id = entry_id.decode()
-                await self._deliver(held, fields)
+                holder.last_id = entry_id.decode()
+                await self._deliver(holder, fields)
 
     async def _wake_tail(self, shard: _Shard) -> str:
         last = await self.redis.xrevrange(shard.wake_key, count=1)

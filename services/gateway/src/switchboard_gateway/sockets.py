@@ -16,6 +16,7 @@ import orjson
 import socketio
 from pydantic import ValidationError
 
+from switchboard.aio import resolved
 from switchboard.config import AppConfig
 from switchboard.schema.client import ClientMessage, ConnectAuth
 from switchboard.schema.events import ClearAsk, ClearCallFn, ErrorPayload, TaskEnd
@@ -159,7 +160,7 @@ class SocketHandlers:
         for event in (TaskEnd, ClearAsk, ClearCallFn):
             await self.sio.emit(event.model_fields["type"].default, {}, to=sid)
         key = self.streams.names.session(session.id)
-        if await self.streams.redis.hsetnx(key, "chat_started", "1"):
+        if await resolved(self.streams.redis.hsetnx(key, "chat_started", "1")):
             await self.streams.enqueue(
                 ChatStartInput(session_id=session.id, thread_id=session.thread_id)
             )

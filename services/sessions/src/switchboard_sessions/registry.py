@@ -8,6 +8,7 @@ import uuid
 
 from redis.asyncio import Redis
 
+from switchboard.aio import resolved
 from switchboard.schema.jobs import ChatEndInput
 from switchboard.schema.session import ConnectRequest, ConnectResult, SessionRecord
 from switchboard.streams import Streams
@@ -80,7 +81,7 @@ class SessionRegistry:
             pipe.expire(key, self.streams.session_ttl)
             created, _ = await pipe.execute()
         if not created:  # another gateway created it a moment ago
-            raw = await self.redis.hget(key, "record")
+            raw = await resolved(self.redis.hget(key, "record"))
             if raw is None:
                 raise SessionEnded("session ended while connecting")
             return self._restored(request, raw)

@@ -8,6 +8,7 @@ import logging
 import time
 from typing import Any
 
+from switchboard.aio import resolved
 from switchboard.config import AppConfig
 from switchboard.schema.events import FirstInteraction, FirstInteractionPayload, TaskEnd, TaskStart
 from switchboard.schema.jobs import ChatEndInput, ChatStartInput, MessageInput, SessionInput
@@ -36,7 +37,9 @@ class SessionRunner:
         self.local_values: dict[str, dict[str, Any]] = {}
 
     async def load_session(self, session_id: str) -> SessionRecord | None:
-        raw = await self.streams.redis.hget(self.streams.names.session(session_id), "record")
+        raw = await resolved(
+            self.streams.redis.hget(self.streams.names.session(session_id), "record")
+        )
         return SessionRecord.model_validate_json(raw) if raw else None
 
     async def handle(self, item: SessionInput) -> None:
@@ -175,6 +178,8 @@ class SessionRunner:
             except (TypeError, ValueError):
                 local[key] = value
         if stored:
-            await self.streams.redis.hset(
-                self.streams.names.user_session(ctx.session_id), mapping=stored
+            await resolved(
+                self.streams.redis.hset(
+                    self.streams.names.user_session(ctx.session_id), mapping=stored
+                )
             )

@@ -16,6 +16,7 @@ from typing import Any
 from arq import Retry
 from redis.asyncio import Redis
 
+from switchboard.aio import resolved
 from switchboard.names import RedisNames
 from switchboard.schema.jobs import session_input_adapter
 from switchboard_worker.runner import SessionRunner
@@ -63,15 +64,15 @@ class SessionDrainer:
         inbox = self.names.inbox(session_id)
         token = uuid.uuid4().hex
         if not await self.redis.set(lock, token, nx=True, px=self.lock_ttl_ms):
-            if await self.redis.llen(inbox) == 0:
+            if await resolved(self.redis.llen(inbox)) == 0:
                 return "drained-elsewhere"
             raise Retry(defer=RETRY_DELAY_S)
         heartbeat = asyncio.create_task(self._heartbeat(lock, token))
         processed = 0
         try:
             while True:
-                raw = await self.redis.lpop(inbox)
-                if raw is None:
+                raw = await resolved(self.redis.lpop(inbox))
+                if raw is None or isinstance(raw, list):
                     if await self._release(keys=[lock, inbox], args=[token]):
                         break
                     continue

@@ -74,4 +74,4 @@ class WakeableWorker(Worker):
                 backoff = min(backoff * 2, _MAX_BACKOFF_S)
             finally:
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]

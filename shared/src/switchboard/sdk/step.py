@@ -279,5 +279,5 @@ def step(
         return cast(F, sync_wrapper)
 
     if original_function is not None:
-        return wrapper(cast(F, original_function))
+        return wrapper(original_function)
     return wrapper
