@@ -4,39 +4,9 @@ App authors write ``import switchboard as cl`` and use the same decorators and
 objects as with Chainlit; the services that run them live under ``services/``.
 """
 
-from switchboard.sdk import (
-    ErrorMessage,
-    Message,
-    Step,
-    context,
-    make_async,
-    on_chat_end,
-    on_chat_resume,
-    on_chat_start,
-    on_message,
-    on_stop,
-    run_sync,
-    sleep,
-    step,
-    user_session,
-)
+from switchboard.sdk import *  # noqa: F403 - the SDK is the package's public surface
+from switchboard.sdk import __all__ as _sdk_all
 
 __version__ = "0.1.0"
 
-__all__ = (
-    "ErrorMessage",
-    "Message",
-    "Step",
-    "__version__",
-    "context",
-    "make_async",
-    "on_chat_end",
-    "on_chat_resume",
-    "on_chat_start",
-    "on_message",
-    "on_stop",
-    "run_sync",
-    "sleep",
-    "step",
-    "user_session",
-)
+__all__ = (*_sdk_all, "__version__")

@@ -43,6 +43,26 @@ class RedisNames:
         """Persistence events produced before the first interaction."""
         return f"{self.prefix}:s:{{{session_id}}}:deferred"
 
+    def asks(self, session_id: str) -> str:
+        """Hash: pending ask id -> the ``ask`` event, re-shown on reconnect."""
+        return f"{self.prefix}:s:{{{session_id}}}:asks"
+
+    def answer(self, session_id: str, ask_id: str) -> str:
+        """List the worker waiting on an ask blocks on for its answer."""
+        return f"{self.prefix}:s:{{{session_id}}}:answer:{ask_id}"
+
+    def reply(self, session_id: str, request_id: str) -> str:
+        """List a gateway blocks on for the result of a request it queued."""
+        return f"{self.prefix}:s:{{{session_id}}}:reply:{request_id}"
+
+    def chat_context(self, session_id: str) -> str:
+        """List of the session's message dicts, shared by every worker."""
+        return f"{self.prefix}:s:{{{session_id}}}:chat"
+
+    def stop_claim(self, session_id: str, stop_id: str) -> str:
+        """Taken by the one worker that handles a given stop request."""
+        return f"{self.prefix}:s:{{{session_id}}}:stop:{stop_id}"
+
     def session_keys(self, session_id: str) -> tuple[str, ...]:
         return (
             self.session(session_id),
@@ -50,6 +70,8 @@ class RedisNames:
             self.ui_stream(session_id),
             self.inbox(session_id),
             self.deferred(session_id),
+            self.asks(session_id),
+            self.chat_context(session_id),
         )
 
     # --- sessions registry ----------------------------------------------
@@ -68,6 +90,11 @@ class RedisNames:
     def queue_wake(self) -> str:
         """Pub/sub channel that wakes idle workers right after an enqueue."""
         return f"{self.prefix}:queue:wake"
+
+    @property
+    def control(self) -> str:
+        """Pub/sub channel for requests every worker hears (stop)."""
+        return f"{self.prefix}:control"
 
     @property
     def app_manifest(self) -> str:

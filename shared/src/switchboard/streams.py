@@ -17,15 +17,19 @@ from redis.asyncio import Redis
 from switchboard.names import RedisNames
 from switchboard.schema.envelope import Envelope
 from switchboard.schema.jobs import SessionInput
+from switchboard.schema.persist import ThreadUpsert, ThreadUpsertPayload
+from switchboard.schema.session import SessionRecord
 
 __all__ = (
     "JOB_FUNCTION",
     "UI_STREAM_MAXLEN",
     "Streams",
     "encode_job",
+    "thread_created",
 )
 
 JOB_FUNCTION = "run_session"
+THREAD_NAME_MAX = 255
 # A reconnecting client can replay at most this many events of its session.
 UI_STREAM_MAXLEN = 10_000
 # Session data outlives the disconnect grace by this much, as a safety net.
@@ -71,6 +75,21 @@ redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3])
 redis.call('PUBLISH', ARGV[6], ARGV[3])
 return 1
 """
+
+
+def thread_created(session: SessionRecord, interaction: str, *, auto_tag: bool) -> ThreadUpsert:
+    """The thread upsert that a session's first interaction writes (Chainlit's init_thread)."""
+    tags = [session.chat_profile] if auto_tag and session.chat_profile else None
+    return ThreadUpsert(
+        session_id=session.id,
+        thread_id=session.thread_id,
+        payload=ThreadUpsertPayload(
+            name=interaction[:THREAD_NAME_MAX],
+            user_id=session.user.id if session.user else None,
+            user_identifier=session.owner,
+            tags=tags,
+        ),
+    )
 
 
 def encode_job(function: str, args: list[Any], enqueue_time_ms: int) -> bytes:

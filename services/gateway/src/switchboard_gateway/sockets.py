@@ -21,10 +21,10 @@ from switchboard.config import AppConfig
 from switchboard.schema.client import ClientMessage, ConnectAuth
 from switchboard.schema.events import ClearAsk, ClearCallFn, ErrorPayload, TaskEnd
 from switchboard.schema.jobs import ChatStartInput, MessageInput, MessagePayload
-from switchboard.schema.persist import StepUpsert, ThreadUpsert, ThreadUpsertPayload
+from switchboard.schema.persist import StepUpsert
 from switchboard.schema.session import ConnectRequest, SessionRecord, UserRef
 from switchboard.schema.steps import utc_now_iso
-from switchboard.streams import Streams
+from switchboard.streams import Streams, thread_created
 from switchboard_gateway.identity import Identifier
 from switchboard_gateway.metrics import ACTIVE_SOCKETS, CLIENT_EVENTS, REFUSED
 from switchboard_gateway.relay import FROM_START, StreamRelay
@@ -33,8 +33,6 @@ from switchboard_gateway.upstream import UpstreamError, Upstreams
 __all__ = ("SocketHandlers", "SocketState")
 
 logger = logging.getLogger(__name__)
-
-THREAD_NAME_MAX = 255
 
 
 @dataclass
@@ -203,21 +201,7 @@ class SocketHandlers:
         step.end = step.createdAt
         step.name = step.name or (state.user.identifier if state.user else "User")
         content = step.output or ""
-        tags = (
-            [session.chat_profile]
-            if self.config.features.auto_tag_thread and session.chat_profile
-            else None
-        )
-        thread = ThreadUpsert(
-            session_id=session.id,
-            thread_id=session.thread_id,
-            payload=ThreadUpsertPayload(
-                name=content[:THREAD_NAME_MAX],
-                user_id=state.user.id if state.user else None,
-                user_identifier=state.user.identifier if state.user else None,
-                tags=tags,
-            ),
-        )
+        thread = thread_created(session, content, auto_tag=self.config.features.auto_tag_thread)
         first = await self.streams.first_interaction(session.id, thread)
         await self.streams.persist(
             StepUpsert(session_id=session.id, thread_id=session.thread_id, payload=step)

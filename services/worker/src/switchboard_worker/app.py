@@ -14,6 +14,7 @@ from arq.connections import RedisSettings
 from switchboard.config import AppConfig
 from switchboard.sdk.callbacks import AppCallbacks
 from switchboard.streams import JOB_FUNCTION, Streams
+from switchboard_worker.control import listen_control
 from switchboard_worker.loader import load_app
 from switchboard_worker.runner import SessionRunner
 from switchboard_worker.settings import WorkerSettings
@@ -39,14 +40,17 @@ def create_worker(settings: WorkerSettings) -> WakeableWorker:
         redis = ctx["redis"]
         streams = Streams(redis, names, config.project.session_timeout)
         runner = SessionRunner(streams, app, config)
-        ctx["drainer"] = SessionDrainer(redis, names, runner, settings.lock_ttl_ms)
-        ctx["manifest_task"] = asyncio.create_task(
-            _publish_manifest(redis, names.app_manifest, app, config, settings.manifest_ttl)
-        )
+        drainer = SessionDrainer(redis, names, runner, settings.lock_ttl_ms)
+        ctx["drainer"] = drainer
+        ctx["background"] = [
+            asyncio.create_task(
+                _publish_manifest(redis, names.app_manifest, app, config, settings.manifest_ttl)
+            ),
+            asyncio.create_task(listen_control(redis, names.control, drainer)),
+        ]
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:
-        task = ctx.get("manifest_task")
-        if task is not None:
+        for task in ctx.get("background", []):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -75,7 +79,7 @@ async def _publish_manifest(
     redis: Any, key: str, app: AppCallbacks, config: AppConfig, ttl: int
 ) -> None:
     """Tell services that do not load the app what it defines."""
-    body = orjson.dumps({"callbacks": app.manifest(), "ui_name": config.ui.name})
+    body = orjson.dumps({**app.manifest(), "ui_name": config.ui.name})
     while True:
         try:
             await redis.set(key, body, ex=ttl)

@@ -2,18 +2,92 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+import orjson
+
+from switchboard.aio import resolved
 from switchboard.schema.envelope import Envelope
-from switchboard.streams import Streams
+from switchboard.schema.events import Ask, AskTimeout, FirstInteraction, FirstInteractionPayload
+from switchboard.schema.session import SessionRecord
+from switchboard.streams import Streams, thread_created
 
 __all__ = ("RedisEmitter",)
 
 
 class RedisEmitter:
-    def __init__(self, streams: Streams) -> None:
+    """Bound to one session for the duration of one input."""
+
+    def __init__(self, streams: Streams, session: SessionRecord, auto_tag: bool) -> None:
         self._streams = streams
+        self._redis = streams.redis
+        self._names = streams.names
+        self._session = session
+        self._auto_tag = auto_tag
 
     async def emit(self, event: Envelope) -> None:
         await self._streams.emit(event)
 
     async def persist(self, event: Envelope) -> None:
         await self._streams.persist(event)
+
+    async def ask(self, event: Ask) -> Any:
+        sid = event.session_id
+        ask_id = event.payload.spec.step_id
+        answer_key = self._names.answer(sid, ask_id)
+        asks_key = self._names.asks(sid)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(asks_key, ask_id, event.model_dump_json())
+            pipe.expire(asks_key, self._streams.session_ttl)
+            await pipe.execute()
+        await self._streams.emit(event)
+        try:
+            result = await resolved(
+                self._redis.blpop([answer_key], timeout=event.payload.spec.timeout)
+            )
+        finally:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.hdel(asks_key, ask_id)
+                pipe.delete(answer_key)
+                await pipe.execute()
+        if result is None:
+            await self._streams.emit(AskTimeout(session_id=sid, thread_id=event.thread_id))
+            return None
+        return orjson.loads(result[1])
+
+    async def save_chat_settings(
+        self, session_id: str, values: dict[str, Any], spec: list[dict[str, Any]] | None
+    ) -> None:
+        mapping = {"chat_settings": json.dumps(values)}
+        if spec is not None:
+            mapping["chat_settings_spec"] = json.dumps(spec)
+        await resolved(self._redis.hset(self._names.session(session_id), mapping=mapping))
+
+    async def chat_context_add(self, session_id: str, message: dict[str, Any]) -> None:
+        key = self._names.chat_context(session_id)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.hset(key, message["id"], orjson.dumps(message))
+            pipe.expire(key, self._streams.session_ttl)
+            await pipe.execute()
+
+    async def chat_context_remove(self, session_id: str, message_id: str) -> None:
+        await resolved(self._redis.hdel(self._names.chat_context(session_id), message_id))
+
+    async def chat_context_clear(self, session_id: str) -> None:
+        await self._redis.delete(self._names.chat_context(session_id))
+
+    async def first_interaction(self, session_id: str, interaction: str) -> bool:
+        thread = thread_created(self._session, interaction, auto_tag=self._auto_tag)
+        if not await self._streams.first_interaction(session_id, thread):
+            return False
+        await self._streams.emit(
+            FirstInteraction(
+                session_id=session_id,
+                thread_id=self._session.thread_id,
+                payload=FirstInteractionPayload(
+                    interaction=interaction, thread_id=self._session.thread_id
+                ),
+            )
+        )
+        return True

@@ -8,11 +8,25 @@ import logging
 import time
 from typing import Any
 
+import orjson
+
 from switchboard.aio import resolved
 from switchboard.config import AppConfig
 from switchboard.schema.events import FirstInteraction, FirstInteractionPayload, TaskEnd, TaskStart
-from switchboard.schema.jobs import ChatEndInput, ChatStartInput, MessageInput, SessionInput
+from switchboard.schema.jobs import (
+    ActionInput,
+    ChatEndInput,
+    ChatStartInput,
+    EditMessageInput,
+    MessageInput,
+    Reply,
+    SessionInput,
+    SettingsEditInput,
+    SettingsUpdateInput,
+    WindowMessageInput,
+)
 from switchboard.schema.session import SessionRecord
+from switchboard.sdk.action import Action
 from switchboard.sdk.callbacks import AppCallbacks, call_user_function
 from switchboard.sdk.context import SessionContext, bind_context
 from switchboard.sdk.message import ErrorMessage, Message
@@ -24,6 +38,9 @@ __all__ = ("SessionRunner",)
 
 logger = logging.getLogger(__name__)
 
+REPLY_TTL_S = 120
+STOPPED_TEXT = "Task manually stopped."
+
 
 class SessionRunner:
     """Turns inputs into callback runs; one instance per worker process."""
@@ -32,9 +49,11 @@ class SessionRunner:
         self.streams = streams
         self.app = app
         self.config = config
-        self.emitter = RedisEmitter(streams)
         # Values that could not be stored as JSON, kept for the session's next job here.
         self.local_values: dict[str, dict[str, Any]] = {}
+        self.running: dict[str, asyncio.Task[None]] = {}
+        # Sessions whose running callback was cancelled by a stop request.
+        self.stopping: set[str] = set()
 
     async def load_session(self, session_id: str) -> SessionRecord | None:
         raw = await resolved(
@@ -52,8 +71,21 @@ class SessionRunner:
             return
         ctx = await self._context(session)
         started = time.perf_counter()
-        # A task of its own gives the callback a fresh copy of the context vars.
-        await asyncio.create_task(self._run(ctx, item))
+        # A task of its own gives the callback a fresh copy of the context vars,
+        # and is what a stop request cancels.
+        task = asyncio.create_task(self._run(ctx, item))
+        self.running[session.id] = task
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if session.id not in self.stopping:
+                task.cancel()
+                raise
+        finally:
+            self.running.pop(session.id, None)
+        if session.id in self.stopping:
+            self.stopping.discard(session.id)
+            await self.after_stop(session.id)
         await self._save_user_session(ctx)
         logger.info(
             "input done",
@@ -65,21 +97,53 @@ class SessionRunner:
             },
         )
 
+    def cancel_running(self, session_id: str) -> bool:
+        task = self.running.get(session_id)
+        if task is None or task.done():
+            return False
+        self.stopping.add(session_id)
+        task.cancel()
+        return True
+
+    async def after_stop(self, session_id: str) -> None:
+        """Chainlit's stop outcome: a notice, then ``on_stop``."""
+        session = await self.load_session(session_id)
+        if session is None:
+            return
+        ctx = await self._context(session)
+
+        async def run() -> None:
+            bind_context(ctx)
+            await Message(content=STOPPED_TEXT, parent_id=None).send()
+            on_stop = self.app.get("on_stop")
+            if on_stop is not None:
+                try:
+                    await call_user_function(on_stop)
+                except Exception:
+                    logger.exception("on_stop failed", extra={"session_id": session_id})
+
+        await asyncio.create_task(run())
+        logger.info("session stopped", extra={"session_id": session_id})
+
     async def _context(self, session: SessionRecord) -> SessionContext:
         redis = self.streams.redis
         names = self.streams.names
         async with redis.pipeline(transaction=False) as pipe:
             pipe.hgetall(names.user_session(session.id))
             pipe.hget(names.session(session.id), "chat_settings")
-            stored, settings_raw = await pipe.execute()
+            pipe.hvals(names.chat_context(session.id))
+            stored, settings_raw, chat = await pipe.execute()
         values: dict[str, Any] = {k.decode(): json.loads(v) for k, v in stored.items()}
         values.update(self.local_values.get(session.id, {}))
+        messages = sorted((orjson.loads(m) for m in chat), key=lambda m: m.get("createdAt") or "")
         return SessionContext(
             session=session,
-            emitter=self.emitter,
+            emitter=RedisEmitter(self.streams, session, self.config.features.auto_tag_thread),
             config=self.config,
             user_session=values,
             chat_settings=json.loads(settings_raw) if settings_raw else {},
+            chat_messages=messages,
+            author_rename=self.app.get("author_rename"),
             loop=asyncio.get_running_loop(),
         )
 
@@ -89,6 +153,17 @@ class SessionRunner:
             await self._chat_start(ctx)
         elif isinstance(item, MessageInput):
             await self._message(ctx, item)
+        elif isinstance(item, EditMessageInput):
+            await self._edit_message(ctx, item)
+        elif isinstance(item, ActionInput):
+            await self._action(ctx, item)
+        elif isinstance(item, SettingsUpdateInput):
+            ctx.chat_settings = item.payload.settings
+            await self._task("on_settings_update", ctx, item.payload.settings)
+        elif isinstance(item, SettingsEditInput):
+            await self._task("on_settings_edit", ctx, item.payload.settings)
+        elif isinstance(item, WindowMessageInput):
+            await self._call("on_window_message", ctx, item.payload)
         elif isinstance(item, ChatEndInput):
             await self._chat_end(ctx)
 
@@ -106,7 +181,7 @@ class SessionRunner:
         finally:
             await self._task_event(ctx, start=False)
 
-    async def _message(self, ctx: SessionContext, item: MessageInput) -> None:
+    async def _message(self, ctx: SessionContext, item: MessageInput | EditMessageInput) -> None:
         step = item.payload.message
         await self._task_event(ctx, start=True)
         try:
@@ -121,8 +196,6 @@ class SessionRunner:
                         ),
                     )
                 )
-            if self.app.on_message is None:
-                return
             message = Message(
                 content=step.output or "",
                 author=step.name or "User",
@@ -134,6 +207,11 @@ class SessionRunner:
                 modes=step.modes,
                 created_at=step.createdAt,
             )
+            data = message.to_dict()
+            ctx.chat_messages.append(data)
+            await ctx.emitter.chat_context_add(ctx.session_id, data)
+            if self.app.on_message is None:
+                return
             try:
                 async with Step(name="on_message", type="run", parent_id=message.id) as run:
                     try:
@@ -148,6 +226,77 @@ class SessionRunner:
                 )
         finally:
             await self._task_event(ctx, start=False)
+
+    async def _edit_message(self, ctx: SessionContext, item: EditMessageInput) -> None:
+        edited = item.payload.message
+        ids = [m.get("id") for m in ctx.chat_messages]
+        if edited.id not in ids:
+            logger.info("edit of an unknown message ignored", extra={"session_id": ctx.session_id})
+            return
+        for later in ctx.chat_messages[ids.index(edited.id) + 1 :]:
+            await Message(
+                content=later.get("output") or "",
+                id=later["id"],
+                type=later.get("type") or "assistant_message",
+                parent_id=later.get("parentId"),
+            ).remove()
+        original = next(m for m in ctx.chat_messages if m.get("id") == edited.id)
+        ctx.chat_messages[:] = ctx.chat_messages[: ids.index(edited.id)]
+        message = Message(
+            content=edited.output or "",
+            author=original.get("name"),
+            type="user_message",
+            id=edited.id,
+            parent_id=original.get("parentId"),
+            created_at=original.get("createdAt"),
+        )
+        await message.update()
+        ctx.chat_messages.pop()  # _message adds it back in order
+        await self._message(ctx, MessageInput(session_id=ctx.session_id, payload=item.payload))
+
+    async def _action(self, ctx: SessionContext, item: ActionInput) -> None:
+        action = item.payload.action
+        reply_key = self.streams.names.reply(ctx.session_id, item.payload.reply_id)
+        callback = self.app.actions.get(action.name)
+        if callback is None:
+            reply = Reply(
+                ok=False, status=404, detail=f"No callback found for action {action.name}"
+            )
+        else:
+            await ctx.emitter.first_interaction(ctx.session_id, action.name)
+            try:
+                value = await call_user_function(callback, Action.from_dict(action))
+                reply = Reply(ok=True, value=_jsonable(value))
+            except Exception as exc:
+                logger.exception("action callback failed", extra={"session_id": ctx.session_id})
+                reply = Reply(ok=False, status=500, detail=str(exc))
+        async with self.streams.redis.pipeline(transaction=True) as pipe:
+            pipe.rpush(reply_key, reply.model_dump_json())
+            pipe.expire(reply_key, REPLY_TTL_S)
+            await pipe.execute()
+
+    async def _task(self, hook: str, ctx: SessionContext, *args: Any) -> None:
+        """Chainlit's ``with_task``: task events around the hook, errors as a message."""
+        callback = self.app.get(hook)
+        if callback is None:
+            return
+        await self._task_event(ctx, start=True)
+        try:
+            await call_user_function(callback, *args)
+        except Exception as exc:
+            logger.exception("callback failed", extra={"session_id": ctx.session_id, "hook": hook})
+            await ErrorMessage(content=str(exc), author="Error").send()
+        finally:
+            await self._task_event(ctx, start=False)
+
+    async def _call(self, hook: str, ctx: SessionContext, *args: Any) -> None:
+        callback = self.app.get(hook)
+        if callback is None:
+            return
+        try:
+            await call_user_function(callback, *args)
+        except Exception:
+            logger.exception("callback failed", extra={"session_id": ctx.session_id, "hook": hook})
 
     async def _chat_end(self, ctx: SessionContext) -> None:
         try:
@@ -183,3 +332,11 @@ class SessionRunner:
                     self.streams.names.user_session(ctx.session_id), mapping=stored
                 )
             )
+
+
+def _jsonable(value: Any) -> Any:
+    try:
+        json.dumps(value)
+        return value
+    except (TypeError, ValueError):
+        return str(value)

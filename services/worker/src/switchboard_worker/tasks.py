@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 
 from switchboard.aio import resolved
 from switchboard.names import RedisNames
+from switchboard.schema.control import StopRequest
 from switchboard.schema.jobs import session_input_adapter
 from switchboard_worker.runner import SessionRunner
 
@@ -58,6 +59,9 @@ class SessionDrainer:
         self.lock_ttl_ms = lock_ttl_ms
         self._release = redis.register_script(_RELEASE_IF_EMPTY)
         self._refresh = redis.register_script(_REFRESH)
+        # Sessions whose lock this worker holds, and stops to apply between inputs.
+        self.held: set[str] = set()
+        self.pending_stops: set[str] = set()
 
     async def drain(self, session_id: str) -> str:
         lock = self.names.lock(session_id)
@@ -67,10 +71,40 @@ class SessionDrainer:
             if await resolved(self.redis.llen(inbox)) == 0:
                 return "drained-elsewhere"
             raise Retry(defer=RETRY_DELAY_S)
+        processed = await self._drain_locked(session_id, token)
+        return f"processed {processed}"
+
+    async def on_stop(self, request: StopRequest) -> None:
+        """Apply a stop heard on the control channel, if this worker is the one to."""
+        sid = request.session_id
+        if sid in self.held:
+            if not await self._claim(request):
+                return
+            if not self.runner.cancel_running(sid):
+                self.pending_stops.add(sid)
+            return
+        token = uuid.uuid4().hex
+        if not await self.redis.set(self.names.lock(sid), token, nx=True, px=self.lock_ttl_ms):
+            return  # another worker holds the session and handles the stop
+        if await self._claim(request):
+            self.pending_stops.add(sid)
+        await self._drain_locked(sid, token)
+
+    async def _claim(self, request: StopRequest) -> bool:
+        key = self.names.stop_claim(request.session_id, request.id)
+        return bool(await self.redis.set(key, "1", nx=True, ex=60))
+
+    async def _drain_locked(self, session_id: str, token: str) -> int:
+        lock = self.names.lock(session_id)
+        inbox = self.names.inbox(session_id)
+        self.held.add(session_id)
         heartbeat = asyncio.create_task(self._heartbeat(lock, token))
         processed = 0
         try:
             while True:
+                if session_id in self.pending_stops:
+                    self.pending_stops.discard(session_id)
+                    await self.runner.after_stop(session_id)
                 raw = await resolved(self.redis.lpop(inbox))
                 if raw is None or isinstance(raw, list):
                     if await self._release(keys=[lock, inbox], args=[token]):
@@ -86,10 +120,11 @@ class SessionDrainer:
                 await self.runner.handle(item)
                 processed += 1
         finally:
+            self.held.discard(session_id)
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
-        return f"processed {processed}"
+        return processed
 
     async def _heartbeat(self, lock: str, token: str) -> None:
         while True:

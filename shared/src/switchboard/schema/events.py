@@ -11,10 +11,15 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, TypeAdapter
 
 from switchboard.schema.envelope import Envelope
-from switchboard.schema.steps import ElementDict, StepDict
+from switchboard.schema.steps import ActionDict, AskSpec, ElementDict, StepDict, ThreadDict
 
 __all__ = (
     "ActionEvent",
+    "Ask",
+    "AskPayload",
+    "AskTimeout",
+    "AudioConnection",
+    "ChatSettingsEvent",
     "ClearAsk",
     "ClearCallFn",
     "DeleteMessage",
@@ -25,14 +30,24 @@ __all__ = (
     "FirstInteraction",
     "FirstInteractionPayload",
     "NewMessage",
+    "RemoveAction",
+    "RemoveElement",
+    "ResumeThread",
+    "ResumeThreadError",
+    "SetCommands",
+    "SetModes",
+    "SetSidebarElements",
+    "SetSidebarTitle",
     "StreamStart",
     "StreamToken",
     "StreamTokenPayload",
     "TaskEnd",
     "TaskStart",
     "Toast",
+    "TokenUsage",
     "UiEvent",
     "UpdateMessage",
+    "WindowMessage",
     "ui_event_adapter",
 )
 
@@ -123,12 +138,89 @@ class ElementEvent(Envelope):
 
 class ActionEvent(Envelope):
     type: Literal["action"] = "action"
-    payload: dict[str, Any]
+    payload: ActionDict
 
 
 class Toast(Envelope):
     type: Literal["toast"] = "toast"
     payload: ToastPayload
+
+
+class AskPayload(BaseModel):
+    msg: StepDict
+    spec: AskSpec
+
+
+class Ask(Envelope):
+    """Sent with a Socket.IO ack; the gateway turns the ack into the answer."""
+
+    type: Literal["ask"] = "ask"
+    payload: AskPayload
+
+
+class AskTimeout(Envelope):
+    type: Literal["ask_timeout"] = "ask_timeout"
+    payload: Empty = Field(default_factory=Empty)
+
+
+class RemoveAction(Envelope):
+    type: Literal["remove_action"] = "remove_action"
+    payload: ActionDict
+
+
+class RemoveElement(Envelope):
+    type: Literal["remove_element"] = "remove_element"
+    payload: dict[str, str]
+
+
+class ChatSettingsEvent(Envelope):
+    type: Literal["chat_settings"] = "chat_settings"
+    payload: list[dict[str, Any]]
+
+
+class SetCommands(Envelope):
+    type: Literal["set_commands"] = "set_commands"
+    payload: list[dict[str, Any]]
+
+
+class SetModes(Envelope):
+    type: Literal["set_modes"] = "set_modes"
+    payload: list[dict[str, Any]]
+
+
+class TokenUsage(Envelope):
+    type: Literal["token_usage"] = "token_usage"
+    payload: int
+
+
+class WindowMessage(Envelope):
+    type: Literal["window_message"] = "window_message"
+    payload: Any = None
+
+
+class SetSidebarTitle(Envelope):
+    type: Literal["set_sidebar_title"] = "set_sidebar_title"
+    payload: str
+
+
+class SetSidebarElements(Envelope):
+    type: Literal["set_sidebar_elements"] = "set_sidebar_elements"
+    payload: dict[str, Any]
+
+
+class ResumeThread(Envelope):
+    type: Literal["resume_thread"] = "resume_thread"
+    payload: ThreadDict
+
+
+class ResumeThreadError(Envelope):
+    type: Literal["resume_thread_error"] = "resume_thread_error"
+    payload: str
+
+
+class AudioConnection(Envelope):
+    type: Literal["audio_connection"] = "audio_connection"
+    payload: Literal["on", "off"]
 
 
 class ErrorEvent(Envelope):
@@ -150,6 +242,20 @@ UiEvent = Annotated[
     | ElementEvent
     | ActionEvent
     | Toast
+    | Ask
+    | AskTimeout
+    | RemoveAction
+    | RemoveElement
+    | ChatSettingsEvent
+    | SetCommands
+    | SetModes
+    | TokenUsage
+    | WindowMessage
+    | SetSidebarTitle
+    | SetSidebarElements
+    | ResumeThread
+    | ResumeThreadError
+    | AudioConnection
     | ErrorEvent,
     Field(discriminator="type"),
 ]

@@ -6,19 +6,27 @@ one session at once); the arq job only says "this session has input".
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, TypeAdapter
 
 from switchboard.schema.envelope import Envelope
-from switchboard.schema.steps import StepDict
+from switchboard.schema.steps import ActionDict, StepDict
 
 __all__ = (
+    "ActionInput",
+    "ActionPayload",
     "ChatEndInput",
     "ChatStartInput",
+    "EditMessageInput",
     "MessageInput",
     "MessagePayload",
+    "Reply",
     "SessionInput",
+    "SettingsEditInput",
+    "SettingsPayload",
+    "SettingsUpdateInput",
+    "WindowMessageInput",
     "session_input_adapter",
 )
 
@@ -42,8 +50,62 @@ class ChatEndInput(Envelope):
     type: Literal["chat_end"] = "chat_end"
 
 
+class EditMessageInput(Envelope):
+    """``edit_message``: later messages are removed and on_message runs again."""
+
+    type: Literal["edit_message"] = "edit_message"
+    payload: MessagePayload
+
+
+class ActionPayload(BaseModel):
+    action: ActionDict
+    # The gateway waits on this reply id for the callback's return value.
+    reply_id: str
+    first_interaction: str | None = None
+
+
+class ActionInput(Envelope):
+    type: Literal["action"] = "action"
+    payload: ActionPayload
+
+
+class SettingsPayload(BaseModel):
+    settings: dict[str, Any]
+
+
+class SettingsUpdateInput(Envelope):
+    type: Literal["settings_update"] = "settings_update"
+    payload: SettingsPayload
+
+
+class SettingsEditInput(Envelope):
+    type: Literal["settings_edit"] = "settings_edit"
+    payload: SettingsPayload
+
+
+class WindowMessageInput(Envelope):
+    type: Literal["window_message"] = "window_message"
+    payload: Any = None
+
+
+class Reply(BaseModel):
+    """A worker's answer to a request a gateway is waiting on."""
+
+    ok: bool
+    status: int = 200
+    value: Any = None
+    detail: str | None = None
+
+
 SessionInput = Annotated[
-    ChatStartInput | MessageInput | ChatEndInput,
+    ChatStartInput
+    | MessageInput
+    | ChatEndInput
+    | EditMessageInput
+    | ActionInput
+    | SettingsUpdateInput
+    | SettingsEditInput
+    | WindowMessageInput,
     Field(discriminator="type"),
 ]
 

@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = (
     "MESSAGE_STEP_TYPES",
     "STEP_TYPES",
+    "ActionDict",
+    "AskSpec",
     "ElementDict",
     "FeedbackDict",
     "StepDict",
@@ -109,6 +111,35 @@ class ElementDict(BaseModel):
     playerConfig: dict[str, Any] | None = None
     forId: str | None = None
     mime: str | None = None
+
+
+class ActionDict(BaseModel):
+    """Chainlit's action dict (``Action.to_dict``)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    name: str = Field(min_length=1, max_length=256)
+    payload: dict[str, Any] = Field(default_factory=dict)
+    label: str = ""
+    tooltip: str = ""
+    icon: str | None = None
+    forId: str | None = None
+    id: str
+
+
+class AskSpec(BaseModel):
+    """What an ``ask`` expects back (reference §1.5)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    timeout: int
+    type: Literal["text", "file", "action", "element"]
+    step_id: str
+    accept: list[str] | dict[str, list[str]] | None = None
+    max_files: int | None = None
+    max_size_mb: int | None = None
+    keys: list[str] | None = None
+    element_id: str | None = None
 
 
 class ThreadDict(BaseModel):

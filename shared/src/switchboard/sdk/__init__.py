@@ -1,37 +1,98 @@
 """The app SDK: what ``import switchboard as cl`` gives app authors."""
 
+from switchboard.sdk import input_widget
+from switchboard.sdk.action import Action
+from switchboard.sdk.ask import (
+    AskActionMessage,
+    AskElementMessage,
+    AskFileMessage,
+    AskTimeoutError,
+    AskUserMessage,
+)
+from switchboard.sdk.cache import cache
 from switchboard.sdk.callbacks import (
     AppCallbacks,
+    action_callback,
+    author_rename,
+    header_auth_callback,
+    oauth_callback,
+    on_app_shutdown,
+    on_app_startup,
+    on_audio_chunk,
+    on_audio_end,
+    on_audio_start,
     on_chat_end,
     on_chat_resume,
     on_chat_start,
+    on_feedback,
+    on_logout,
     on_message,
+    on_settings_edit,
+    on_settings_update,
+    on_shared_thread_view,
     on_stop,
+    on_window_message,
+    password_auth_callback,
     registry,
+    set_chat_profiles,
+    set_starter_categories,
+    set_starters,
 )
+from switchboard.sdk.chat_context import chat_context
+from switchboard.sdk.chat_settings import ChatSettings
 from switchboard.sdk.context import ContextError, Emitter, SessionContext, context
 from switchboard.sdk.message import ErrorMessage, Message
 from switchboard.sdk.step import Step, step
 from switchboard.sdk.user_session import user_session
-from switchboard.sdk.utils import make_async, run_sync, sleep
+from switchboard.sdk.utils import make_async, run_sync, send_window_message, sleep
 
 __all__ = (
+    "Action",
     "AppCallbacks",
+    "AskActionMessage",
+    "AskElementMessage",
+    "AskFileMessage",
+    "AskTimeoutError",
+    "AskUserMessage",
+    "ChatSettings",
     "ContextError",
     "Emitter",
     "ErrorMessage",
     "Message",
     "SessionContext",
     "Step",
+    "action_callback",
+    "author_rename",
+    "cache",
+    "chat_context",
     "context",
+    "header_auth_callback",
+    "input_widget",
     "make_async",
+    "oauth_callback",
+    "on_app_shutdown",
+    "on_app_startup",
+    "on_audio_chunk",
+    "on_audio_end",
+    "on_audio_start",
     "on_chat_end",
     "on_chat_resume",
     "on_chat_start",
+    "on_feedback",
+    "on_logout",
     "on_message",
+    "on_settings_edit",
+    "on_settings_update",
+    "on_shared_thread_view",
     "on_stop",
+    "on_window_message",
+    "password_auth_callback",
     "registry",
     "run_sync",
+    "send_window_message",
+    "set_chat_profiles",
+    "set_starter_categories",
+    "set_starters",
     "sleep",
     "step",
     "user_session",

@@ -25,12 +25,14 @@ _UI_EVENTS = {
 
 
 async def emit_step(ctx: SessionContext, kind: str, data: dict[str, Any]) -> None:
+    """Show and/or persist a step; ``persist_only`` stores without showing."""
     step = StepDict.model_validate(data)
-    event_cls = _UI_EVENTS[kind]
-    await ctx.emitter.emit(
-        event_cls(session_id=ctx.session_id, thread_id=ctx.thread_id, payload=step)
-    )
-    if kind in ("new_message", "update_message"):
+    event_cls = _UI_EVENTS.get(kind)
+    if event_cls is not None:
+        await ctx.emitter.emit(
+            event_cls(session_id=ctx.session_id, thread_id=ctx.thread_id, payload=step)
+        )
+    if kind in ("new_message", "update_message", "persist_only"):
         await ctx.emitter.persist(
             StepUpsert(session_id=ctx.session_id, thread_id=ctx.thread_id, payload=step)
         )

@@ -7,15 +7,18 @@ know where their events go. Outside a callback, touching it raises.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from switchboard.config import AppConfig
 from switchboard.schema.envelope import Envelope
+from switchboard.schema.events import Ask
 from switchboard.schema.session import SessionRecord, UserRef
 
 if TYPE_CHECKING:
+    from switchboard.sdk.emitter import AppEmitter
     from switchboard.sdk.step import Step
 
 __all__ = (
@@ -40,6 +43,24 @@ class Emitter(Protocol):
 
     async def persist(self, event: Envelope) -> None: ...
 
+    async def ask(self, event: Ask) -> Any:
+        """Show an ask and wait for its answer (None on timeout)."""
+        ...
+
+    async def save_chat_settings(
+        self, session_id: str, values: dict[str, Any], spec: list[dict[str, Any]] | None
+    ) -> None: ...
+
+    async def chat_context_add(self, session_id: str, message: dict[str, Any]) -> None: ...
+
+    async def chat_context_remove(self, session_id: str, message_id: str) -> None: ...
+
+    async def chat_context_clear(self, session_id: str) -> None: ...
+
+    async def first_interaction(self, session_id: str, interaction: str) -> bool:
+        """Mark the session's first interaction (creating its thread); True if it was."""
+        ...
+
 
 @dataclass
 class SessionContext:
@@ -49,6 +70,8 @@ class SessionContext:
     user_session: dict[str, Any] = field(default_factory=dict)
     dirty_keys: set[str] = field(default_factory=set)
     chat_settings: dict[str, Any] = field(default_factory=dict)
+    chat_messages: list[dict[str, Any]] = field(default_factory=list)
+    author_rename: Callable[..., Any] | None = None
     loop: asyncio.AbstractEventLoop | None = None
     background: set[asyncio.Task[Any]] = field(default_factory=set)
 
@@ -95,8 +118,10 @@ class _ContextProxy:
         return get_context().session
 
     @property
-    def emitter(self) -> Emitter:
-        return get_context().emitter
+    def emitter(self) -> AppEmitter:
+        from switchboard.sdk.emitter import AppEmitter
+
+        return AppEmitter(get_context())
 
     @property
     def current_step(self) -> Step | None:

@@ -8,7 +8,8 @@ from typing import Any
 
 from switchboard.schema.steps import utc_now_iso
 from switchboard.sdk._emit import emit_step, emit_token
-from switchboard.sdk.context import get_context
+from switchboard.sdk.callbacks import call_user_function
+from switchboard.sdk.context import SessionContext, get_context
 
 __all__ = ("ErrorMessage", "Message")
 
@@ -78,20 +79,44 @@ class Message:
         }
 
     async def send(self) -> Message:
+        ctx = get_context()
         if self.created_at is None:
             self.created_at = utc_now_iso()
         self.streaming = False
-        await emit_step(get_context(), "new_message", self.to_dict())
+        if ctx.author_rename is not None:
+            self.author = str(await call_user_function(ctx.author_rename, self.author))
+        data = self.to_dict()
+        await emit_step(ctx, "new_message", data)
+        await _remember(ctx, data)
+        for action in self.actions:
+            await action.send(for_id=self.id)
+        for element in self.elements:
+            await element.send(for_id=self.id)
         return self
 
     async def update(self) -> bool:
+        ctx = get_context()
         self.streaming = False
-        await emit_step(get_context(), "update_message", self.to_dict())
+        data = self.to_dict()
+        await emit_step(ctx, "update_message", data)
+        await _remember(ctx, data)
+        for action in self.actions:
+            if action.forId is None:
+                await action.send(for_id=self.id)
+        for element in self.elements:
+            await element.send(for_id=self.id)
         return True
 
     async def remove(self) -> bool:
-        await emit_step(get_context(), "delete_message", self.to_dict())
+        ctx = get_context()
+        await emit_step(ctx, "delete_message", self.to_dict())
+        ctx.chat_messages[:] = [m for m in ctx.chat_messages if m.get("id") != self.id]
+        await ctx.emitter.chat_context_remove(ctx.session_id, self.id)
         return True
+
+    async def remove_actions(self) -> None:
+        for action in self.actions:
+            await action.remove()
 
     async def stream_token(self, token: str, is_sequence: bool = False) -> None:
         if not token:
@@ -107,6 +132,17 @@ class Message:
             await emit_step(get_context(), "stream_start", self.to_dict())
             return
         await emit_token(get_context(), self.id, token, is_sequence=is_sequence, is_input=False)
+
+
+async def _remember(ctx: SessionContext, data: dict[str, Any]) -> None:
+    """Keep the session's chat context (shared by workers) in step with the UI."""
+    for index, existing in enumerate(ctx.chat_messages):
+        if existing.get("id") == data["id"]:
+            ctx.chat_messages[index] = data
+            break
+    else:
+        ctx.chat_messages.append(data)
+    await ctx.emitter.chat_context_add(ctx.session_id, data)
 
 
 class ErrorMessage(Message):

@@ -9,7 +9,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from switchboard.sdk.context import get_context
 
-__all__ = ("make_async", "run_sync", "sleep")
+__all__ = ("make_async", "run_sync", "send_window_message", "sleep")
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -48,3 +48,10 @@ def make_async(func: Callable[P, T]) -> Callable[P, Awaitable[T]]:
 
 async def sleep(duration: float) -> None:
     await asyncio.sleep(duration)
+
+
+async def send_window_message(data: Any) -> None:
+    """Post ``data`` to the page hosting the chat (``window.parent.postMessage``)."""
+    from switchboard.sdk.emitter import AppEmitter
+
+    await AppEmitter(get_context()).send_window_message(data)

@@ -1,0 +1,199 @@
+"""Blocking prompts: the worker shows an ``ask`` and waits for the answer on Redis.
+
+The answer may come through any gateway; a client that reconnects while an
+ask is pending is shown it again (see docs/distributed-semantics.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from switchboard.schema.events import Ask, AskPayload, ClearAsk, TaskEnd, TaskStart
+from switchboard.schema.steps import AskSpec, StepDict, utc_now_iso
+from switchboard.sdk._emit import emit_step
+from switchboard.sdk.action import Action
+from switchboard.sdk.context import get_context
+from switchboard.sdk.message import Message
+
+__all__ = (
+    "AskActionMessage",
+    "AskElementMessage",
+    "AskFileMessage",
+    "AskTimeoutError",
+    "AskUserMessage",
+)
+
+
+class AskTimeoutError(TimeoutError):
+    """Raised by ``send()`` on timeout when ``raise_on_timeout`` is set."""
+
+
+class _AskMessage(Message):
+    def __init__(
+        self,
+        content: str,
+        author: str | None = None,
+        type: str = "assistant_message",
+        timeout: int = 60,
+        raise_on_timeout: bool = False,
+    ) -> None:
+        super().__init__(content=content, author=author, type=type)
+        self.timeout = timeout
+        self.raise_on_timeout = raise_on_timeout
+
+    def _spec(self) -> AskSpec:
+        raise NotImplementedError
+
+    async def _ask(self) -> Any:
+        ctx = get_context()
+        ids = {"session_id": ctx.session_id, "thread_id": ctx.thread_id}
+        if self.created_at is None:
+            self.created_at = utc_now_iso()
+        self.wait_for_answer = True
+        # The ask event itself puts the message in the browser's tree; store it only.
+        await emit_step(ctx, "persist_only", self.to_dict())
+        event = Ask(
+            payload=AskPayload(msg=StepDict.model_validate(self.to_dict()), spec=self._spec()),
+            **ids,
+        )
+        answer = await ctx.emitter.ask(event)
+        self.wait_for_answer = False
+        await ctx.emitter.emit(TaskEnd(**ids))
+        await ctx.emitter.emit(ClearAsk(**ids))
+        await ctx.emitter.emit(TaskStart(**ids))
+        if answer is None and self.raise_on_timeout:
+            raise AskTimeoutError(f"no answer within {self.timeout} s")
+        return answer
+
+    async def remove(self) -> bool:
+        ctx = get_context()
+        await super().remove()
+        await ctx.emitter.emit(ClearAsk(session_id=ctx.session_id, thread_id=ctx.thread_id))
+        return True
+
+
+class AskUserMessage(_AskMessage):
+    """Ask for a text answer; returns the user's step dict (``output`` holds the text)."""
+
+    def _spec(self) -> AskSpec:
+        return AskSpec(timeout=self.timeout, type="text", step_id=self.id)
+
+    async def send(self) -> dict[str, Any] | None:  # type: ignore[override]
+        answer = await self._ask()
+        if answer is None:
+            return None
+        ctx = get_context()
+        step = StepDict.model_validate(answer)
+        step.threadId = ctx.thread_id
+        step.type = "user_message"
+        await ctx.emitter.first_interaction(ctx.session_id, step.output or "")
+        data = step.wire()
+        await emit_step(ctx, "persist_only", data)
+        await ctx.emitter.chat_context_add(ctx.session_id, data)
+        return data
+
+
+class AskActionMessage(_AskMessage):
+    """Ask the user to pick one of ``actions``; returns the chosen action's dict."""
+
+    def __init__(
+        self,
+        content: str,
+        actions: list[Action],
+        author: str | None = None,
+        timeout: int = 90,
+        raise_on_timeout: bool = False,
+    ) -> None:
+        super().__init__(content, author=author, timeout=timeout, raise_on_timeout=raise_on_timeout)
+        self.actions = actions
+
+    def _spec(self) -> AskSpec:
+        return AskSpec(
+            timeout=self.timeout, type="action", step_id=self.id, keys=[a.id for a in self.actions]
+        )
+
+    async def send(self) -> dict[str, Any] | None:  # type: ignore[override]
+        for action in self.actions:
+            action.forId = self.id
+        ctx = get_context()
+        for action in self.actions:
+            await action.send(for_id=self.id)
+        answer = await self._ask()
+        for action in self.actions:
+            await action.remove()
+        chosen = next((a for a in self.actions if answer and a.id == answer.get("id")), None)
+        if chosen is None:
+            self.content = "Timed out: no action was taken"
+        else:
+            self.content = f"**Selected:** {chosen.label}"
+            await ctx.emitter.first_interaction(ctx.session_id, chosen.name)
+        await self.update()
+        return chosen.to_dict() if chosen is not None else None
+
+
+class AskFileMessage(_AskMessage):
+    """Ask for file uploads; returns ``[{id, name, path, size, type}]``."""
+
+    def __init__(
+        self,
+        content: str,
+        accept: list[str] | dict[str, list[str]],
+        max_size_mb: int = 2,
+        max_files: int = 1,
+        author: str | None = None,
+        timeout: int = 90,
+        raise_on_timeout: bool = False,
+    ) -> None:
+        super().__init__(content, author=author, timeout=timeout, raise_on_timeout=raise_on_timeout)
+        self.accept = accept
+        self.max_size_mb = max_size_mb
+        self.max_files = max_files
+
+    def _spec(self) -> AskSpec:
+        return AskSpec(
+            timeout=self.timeout,
+            type="file",
+            step_id=self.id,
+            accept=self.accept,
+            max_files=self.max_files,
+            max_size_mb=self.max_size_mb,
+        )
+
+    async def send(self) -> list[dict[str, Any]] | None:  # type: ignore[override]
+        answer = await self._ask()
+        if not answer:
+            return None
+        files: list[dict[str, Any]] = list(answer)
+        return files
+
+
+class AskElementMessage(_AskMessage):
+    """Ask the user to fill a custom element; returns ``{submitted, ...props}``."""
+
+    def __init__(
+        self,
+        content: str,
+        element: Any,
+        author: str | None = None,
+        timeout: int = 90,
+        raise_on_timeout: bool = False,
+    ) -> None:
+        super().__init__(content, author=author, timeout=timeout, raise_on_timeout=raise_on_timeout)
+        self.element = element
+
+    def _spec(self) -> AskSpec:
+        return AskSpec(
+            timeout=self.timeout, type="element", step_id=self.id, element_id=self.element.id
+        )
+
+    async def send(self) -> dict[str, Any] | None:  # type: ignore[override]
+        self.elements = [self.element]
+        answer = await self._ask()
+        if answer is None:
+            self.content = "Timed out"
+        elif answer.get("submitted"):
+            self.content = "Thanks for submitting"
+        else:
+            self.content = "Cancelled"
+        await self.update()
+        return dict(answer) if answer is not None else None
