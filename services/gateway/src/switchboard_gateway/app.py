@@ -55,12 +55,12 @@ def create_app(settings: GatewaySettings | None = None, identify: Identifier = a
         engineio_logger=False,
     )
 
-    async def emit(sid: str, event: str, payload: Any) -> None:
+    async def deliver(sid: str, session_id: str, event: dict[str, Any]) -> None:
         UI_EVENTS.inc()
-        await sio.emit(event, payload, to=sid)
+        await handlers.deliver(sid, session_id, event)
 
-    relay = StreamRelay(redis, settings.names, settings.gateway_id, settings.relay_shards, emit)
-    SocketHandlers(
+    relay = StreamRelay(redis, settings.names, settings.gateway_id, settings.relay_shards, deliver)
+    handlers = SocketHandlers(
         sio,
         streams=streams,
         relay=relay,
@@ -104,6 +104,8 @@ def create_app(settings: GatewaySettings | None = None, identify: Identifier = a
             upstreams=upstreams,
             identify=identify,
             manifest=manifest,
+            streams=streams,
+            action_timeout=settings.action_timeout,
         )
     )
     mount_web(api, config)

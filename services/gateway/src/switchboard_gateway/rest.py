@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,9 +12,15 @@ import httpx
 import orjson
 from fastapi import APIRouter, Body, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
+from switchboard.aio import resolved
 from switchboard.config import AppConfig
+from switchboard.schema.jobs import ActionInput, ActionPayload, Reply
+from switchboard.schema.steps import ActionDict
+from switchboard.streams import Streams
 from switchboard_gateway.identity import Identifier
+from switchboard_gateway.session_access import owned_session
 from switchboard_gateway.upstream import Upstreams
 
 __all__ = ("build_router",)
@@ -24,6 +31,11 @@ _LANGUAGE = re.compile(
 _PACKAGED_TRANSLATIONS = Path(__file__).parent / "translations"
 # Headers an upstream answer may pass back to the browser.
 _FORWARDED_RESPONSE_HEADERS = ("content-type", "set-cookie", "cache-control", "retry-after")
+
+
+class ActionRequest(BaseModel):
+    action: ActionDict
+    sessionId: str
 
 
 def _translation(language: str, dirs: list[Path]) -> dict[str, Any]:
@@ -49,6 +61,8 @@ def build_router(
     upstreams: Upstreams,
     identify: Identifier,
     manifest: Any,
+    streams: Streams,
+    action_timeout: float,
 ) -> APIRouter:
     router = APIRouter()
     translation_dirs = ([config_dir / "translations"] if config_dir else []) + [
@@ -131,7 +145,7 @@ def build_router(
 
     @router.get("/project/thread/{thread_id}")
     async def get_thread(thread_id: str, request: Request) -> Response:
-        user = await identify({"HTTP_COOKIE": request.headers.get("cookie", "")})
+        user = await identify(request.headers)
         upstream = await upstreams.persistence.get(
             f"/threads/{thread_id}", headers=upstreams.token_headers("persistence", user)
         )
@@ -140,6 +154,31 @@ def build_router(
             status_code=upstream.status_code,
             media_type="application/json",
         )
+
+    @router.post("/project/action")
+    async def project_action(body: ActionRequest, request: Request) -> dict[str, Any]:
+        user = await identify(request.headers)
+        session = await owned_session(streams, body.sessionId, user)
+        known = (await manifest() or {}).get("actions", [])
+        if body.action.name not in known:
+            raise HTTPException(404, detail=f"No callback found for action {body.action.name}")
+        reply_id = uuid.uuid4().hex
+        await streams.enqueue(
+            ActionInput(
+                session_id=session.id,
+                thread_id=session.thread_id,
+                payload=ActionPayload(action=body.action, reply_id=reply_id),
+            )
+        )
+        answer = await resolved(
+            streams.redis.blpop([streams.names.reply(session.id, reply_id)], timeout=action_timeout)
+        )
+        if answer is None:
+            raise HTTPException(504, detail="The action did not complete in time")
+        reply = Reply.model_validate_json(answer[1])
+        if not reply.ok:
+            raise HTTPException(reply.status, detail=reply.detail)
+        return {"success": True, "response": reply.value}
 
     return router
 

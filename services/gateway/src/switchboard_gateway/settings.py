@@ -24,3 +24,5 @@ class GatewaySettings(Settings):
     # Parallel readers of the UI streams this gateway relays.
     relay_shards: int = Field(default=4, ge=1, le=64)
     upstream_timeout: float = Field(default=10.0, gt=0)
+    # How long POST /project/action waits for the worker running the callback.
+    action_timeout: float = Field(default=120.0, gt=0)

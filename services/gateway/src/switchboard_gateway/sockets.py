@@ -19,16 +19,28 @@ from pydantic import ValidationError
 from switchboard.aio import resolved
 from switchboard.config import AppConfig
 from switchboard.schema.client import ClientMessage, ConnectAuth
+from switchboard.schema.control import StopRequest
 from switchboard.schema.events import ClearAsk, ClearCallFn, ErrorPayload, TaskEnd
-from switchboard.schema.jobs import ChatStartInput, MessageInput, MessagePayload
+from switchboard.schema.jobs import (
+    ChatStartInput,
+    EditMessageInput,
+    MessageInput,
+    MessagePayload,
+    SettingsEditInput,
+    SettingsPayload,
+    SettingsUpdateInput,
+    WindowMessageInput,
+)
 from switchboard.schema.persist import StepUpsert
 from switchboard.schema.session import ConnectRequest, SessionRecord, UserRef
 from switchboard.schema.steps import utc_now_iso
 from switchboard.streams import Streams, thread_created
-from switchboard_gateway.identity import Identifier
+from switchboard_gateway.asks import AskRelay
+from switchboard_gateway.identity import Identifier, socket_headers
 from switchboard_gateway.metrics import ACTIVE_SOCKETS, CLIENT_EVENTS, REFUSED
 from switchboard_gateway.relay import FROM_START, StreamRelay
 from switchboard_gateway.upstream import UpstreamError, Upstreams
+from switchboard_gateway.validation import InvalidInput, validate_settings
 
 __all__ = ("SocketHandlers", "SocketState")
 
@@ -62,7 +74,17 @@ class SocketHandlers:
         self.config = config
         self.max_event_bytes = max_event_bytes
         self.sockets: dict[str, SocketState] = {}
+        self.asks = AskRelay(sio, streams, max_event_bytes, self._error)
         sio.on("connect", _guard(self.connect))
+        sio.on("stop", _guard(self.stop))
+        sio.on("edit_message", _guard(self.edit_message))
+        sio.on("chat_settings_change", _guard(self.chat_settings_change))
+        sio.on("chat_settings_edit", _guard(self.chat_settings_edit))
+        sio.on("window_message", _guard(self.window_message))
+        sio.on("fetch_favorites", _guard(self.fetch_favorites))
+        sio.on("message_favorite", _guard(self.message_favorite))
+        for name in ("audio_start", "audio_chunk", "audio_end"):
+            sio.on(name, _guard(self.audio))
         sio.on("disconnect", _guard(self.disconnect))
         sio.on("connection_successful", _guard(self.connection_successful))
         sio.on("client_message", _guard(self.client_message))
@@ -94,7 +116,7 @@ class SocketHandlers:
             raise socketio.exceptions.ConnectionRefusedError(
                 f"invalid connect auth payload: {fields}"
             ) from exc
-        user = await self.identify(environ)
+        user = await self.identify(socket_headers(environ))
         missing = [key for key in self.config.project.user_env if key not in payload.userEnv]
         if missing:
             raise socketio.exceptions.ConnectionRefusedError(
@@ -118,6 +140,8 @@ class SocketHandlers:
         self.sockets[sid] = SocketState(session=result.session, user=user)
         start = payload.lastEventId if result.restored else FROM_START
         await self.relay.attach(result.session.id, sid, start)
+        if result.restored and payload.lastEventId is None:
+            await self.asks.reshow(sid, result.session.id)
         ACTIVE_SOCKETS.inc()
         logger.info(
             "socket connected",
@@ -216,6 +240,130 @@ class SocketHandlers:
             )
         )
 
+    async def deliver(self, sid: str, session_id: str, event: dict[str, Any]) -> None:
+        """Emit one relayed UI event to a socket; asks go out with an ack."""
+        if event["type"] == "ask":
+            await self.asks.emit(sid, session_id, event["payload"])
+        else:
+            await self.sio.emit(event["type"], event["payload"], to=sid)
+
+    async def _checked(self, sid: str, event: str, data: Any) -> SocketState | None:
+        CLIENT_EVENTS.labels(event=event).inc()
+        state = self.sockets.get(sid)
+        if state is None:
+            await self._error(sid, "session_not_found", "Session not found", event)
+            return None
+        if self._too_large(data):
+            await self._error(
+                sid, "message_too_large", f"{event} exceeds {self.max_event_bytes} bytes", event
+            )
+            return None
+        return state
+
+    async def stop(self, sid: str, data: Any = None) -> None:
+        state = await self._checked(sid, "stop", data)
+        if state is None:
+            return
+        request = StopRequest(session_id=state.session.id, thread_id=state.session.thread_id)
+        await self.streams.redis.publish(self.streams.names.control, request.model_dump_json())
+
+    async def edit_message(self, sid: str, data: Any = None) -> None:
+        state = await self._checked(sid, "edit_message", data)
+        if state is None:
+            return
+        if not self.config.features.edit_message:
+            await self._error(sid, "not_enabled", "editing messages is disabled", "edit_message")
+            return
+        try:
+            body = ClientMessage.model_validate(data)
+        except ValidationError as exc:
+            await self._error(sid, "invalid_message", _describe(exc), "edit_message")
+            return
+        session = state.session
+        await self.streams.enqueue(
+            EditMessageInput(
+                session_id=session.id,
+                thread_id=session.thread_id,
+                payload=MessagePayload(message=body.message),
+            )
+        )
+
+    async def _settings(
+        self, sid: str, event: str, data: Any
+    ) -> tuple[SocketState, dict[str, Any]] | None:
+        state = await self._checked(sid, event, data)
+        if state is None:
+            return None
+        key = self.streams.names.session(state.session.id)
+        stored, spec = await resolved(
+            self.streams.redis.hmget(key, ["chat_settings", "chat_settings_spec"])
+        )
+        try:
+            values = validate_settings(orjson.loads(spec) if spec else [], data)
+        except InvalidInput as exc:
+            await self._error(sid, "invalid_settings", str(exc), event)
+            return None
+        merged = {**(orjson.loads(stored) if stored else {}), **values}
+        return state, merged
+
+    async def chat_settings_change(self, sid: str, data: Any = None) -> None:
+        checked = await self._settings(sid, "chat_settings_change", data)
+        if checked is None:
+            return
+        state, merged = checked
+        session = state.session
+        await resolved(
+            self.streams.redis.hset(
+                self.streams.names.session(session.id),
+                "chat_settings",
+                orjson.dumps(merged).decode(),
+            )
+        )
+        await self.streams.enqueue(
+            SettingsUpdateInput(
+                session_id=session.id,
+                thread_id=session.thread_id,
+                payload=SettingsPayload(settings=merged),
+            )
+        )
+
+    async def chat_settings_edit(self, sid: str, data: Any = None) -> None:
+        checked = await self._settings(sid, "chat_settings_edit", data)
+        if checked is None:
+            return
+        state, merged = checked
+        await self.streams.enqueue(
+            SettingsEditInput(
+                session_id=state.session.id,
+                thread_id=state.session.thread_id,
+                payload=SettingsPayload(settings=merged),
+            )
+        )
+
+    async def window_message(self, sid: str, data: Any = None) -> None:
+        state = await self._checked(sid, "window_message", data)
+        if state is None:
+            return
+        await self.streams.enqueue(
+            WindowMessageInput(
+                session_id=state.session.id, thread_id=state.session.thread_id, payload=data
+            )
+        )
+
+    async def fetch_favorites(self, sid: str, data: Any = None) -> None:
+        CLIENT_EVENTS.labels(event="fetch_favorites").inc()
+        if self.config.features.favorites and sid in self.sockets:
+            await self.sio.emit("set_favorites", [], to=sid)
+
+    async def message_favorite(self, sid: str, data: Any = None) -> None:
+        if not self.config.features.favorites:
+            await self._error(sid, "not_enabled", "favorites are disabled", "message_favorite")
+
+    async def audio(self, sid: str, data: Any = None) -> None:
+        CLIENT_EVENTS.labels(event="audio").inc()
+        if not self.config.features.audio.enabled:
+            await self._error(sid, "not_enabled", "audio is not enabled", "audio")
+
     async def unknown_event(self, event: str, sid: str, data: Any = None) -> None:
         CLIENT_EVENTS.labels(event="unknown").inc()
         await self._error(sid, "unknown_event", f"unknown event {event[:64]!r}", event[:64])
@@ -237,6 +385,10 @@ def _guard(handler: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[An
             return None
 
     return wrapper
+
+
+def _describe(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
 
 
 def _language(environ: dict[str, Any]) -> str:

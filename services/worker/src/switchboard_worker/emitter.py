@@ -67,7 +67,7 @@ class RedisEmitter:
     async def chat_context_add(self, session_id: str, message: dict[str, Any]) -> None:
         key = self._names.chat_context(session_id)
         async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.hset(key, message["id"], orjson.dumps(message))
+            pipe.hset(key, message["id"], orjson.dumps(message).decode())
             pipe.expire(key, self._streams.session_ttl)
             await pipe.execute()
 
