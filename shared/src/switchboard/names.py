@@ -111,6 +111,23 @@ class RedisNames:
         """Dead-letter stream for entries that failed too often."""
         return f"{self.prefix}:persist:dead"
 
+    # --- auth --------------------------------------------------------------
+    def revoked_token(self, token_id: str) -> str:
+        """Present while a logged-out token would otherwise still be valid."""
+        return f"{self.prefix}:auth:revoked:{token_id}"
+
+    def login_failures(self, scope: str, key: str) -> str:
+        """Counter of failed logins per account or client address, for rate limits."""
+        return f"{self.prefix}:auth:fail:{scope}:{key}"
+
+    @property
+    def revocations(self) -> str:
+        """Pub/sub channel announcing revoked token ids, so gateways drop their sockets."""
+        return f"{self.prefix}:auth:revocations"
+
+    def auth_reply(self, call_id: str) -> str:
+        return f"{self.prefix}:auth:reply:{call_id}"
+
     # --- gateways --------------------------------------------------------
     def gateway_wake(self, gateway_id: str) -> str:
         """Stream a gateway reads alongside UI streams to notice new sessions."""

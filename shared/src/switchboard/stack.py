@@ -106,6 +106,8 @@ class LocalStack:
     redis_url: str
     database_url: str
     config_file: Path | None = None
+    # The auth service's own database; a SQLite file in a temporary folder by default.
+    auth_database_url: str | None = None
     redis_prefix: str = "sb"
     gateway_port: int = field(default_factory=free_port)
     workers: int = 1
@@ -119,6 +121,9 @@ class LocalStack:
 
     def __post_init__(self) -> None:
         self.secret = generate_secret()
+        if self.auth_database_url is None:
+            folder = Path(tempfile.mkdtemp(prefix="switchboard-auth-"))
+            self.auth_database_url = f"sqlite+aiosqlite:///{folder / 'auth.db'}"
         self.ports.setdefault("gateway", self.gateway_port)
         for name in ("sessions", "auth", "persistence"):
             self.ports.setdefault(name, free_port())
@@ -141,6 +146,7 @@ class LocalStack:
                 "SWITCHBOARD_REDIS_PREFIX": self.redis_prefix,
                 "SWITCHBOARD_SERVICE_SECRET": self.secret,
                 "SWITCHBOARD_DATABASE_URL": self.database_url,
+                "SWITCHBOARD_AUTH_DATABASE_URL": str(self.auth_database_url),
                 "SWITCHBOARD_APP": str(self.app),
                 "SWITCHBOARD_LOG_JSON": "true" if self.log_json else "false",
                 "SWITCHBOARD_SESSIONS_URL": f"http://127.0.0.1:{self.ports['sessions']}",
@@ -178,7 +184,7 @@ class LocalStack:
         try:
             self._spawn("persistence", "switchboard_persistence", ["serve"], env)
             self._spawn("sessions", "switchboard_sessions", [], env)
-            self._spawn("auth", "switchboard_auth", [], env)
+            self._spawn("auth", "switchboard_auth", ["serve"], env)
             for index in range(self.gateways):
                 name = "gateway" if index == 0 else f"gateway-{index}"
                 gw_env = {**env, "SWITCHBOARD_GATEWAY_PORT": str(self.ports[name])}

@@ -21,6 +21,7 @@ from switchboard.schema.persist import ThreadUpsert, ThreadUpsertPayload
 from switchboard.schema.session import SessionRecord
 
 __all__ = (
+    "AUTH_FUNCTION",
     "JOB_FUNCTION",
     "UI_STREAM_MAXLEN",
     "Streams",
@@ -29,6 +30,7 @@ __all__ = (
 )
 
 JOB_FUNCTION = "run_session"
+AUTH_FUNCTION = "run_auth_call"
 THREAD_NAME_MAX = 255
 # A reconnecting client can replay at most this many events of its session.
 UI_STREAM_MAXLEN = 10_000
@@ -77,6 +79,18 @@ return 1
 """
 
 
+# KEYS: job key, queue. ARGV: job json, job id, score, wake channel, job expiry ms.
+_ENQUEUE_CALL = """
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[5])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
+redis.call('PUBLISH', ARGV[4], ARGV[2])
+return 1
+"""
+
+
 def thread_created(session: SessionRecord, interaction: str, *, auto_tag: bool) -> ThreadUpsert:
     """The thread upsert that a session's first interaction writes (Chainlit's init_thread)."""
     tags = [session.chat_profile] if auto_tag and session.chat_profile else None
@@ -107,6 +121,7 @@ class Streams:
         self._persist_or_defer = redis.register_script(_PERSIST_OR_DEFER)
         self._first_interaction = redis.register_script(_FIRST_INTERACTION)
         self._enqueue_input = redis.register_script(_ENQUEUE_INPUT)
+        self._enqueue_call = redis.register_script(_ENQUEUE_CALL)
 
     async def emit(self, event: Envelope) -> str:
         """Append a UI event to its session's stream; returns the stream id."""
@@ -173,6 +188,19 @@ class Streams:
             JOB_EXPIRES_MS,
         ]
         return bool(await self._enqueue_input(keys=keys, args=args))
+
+    async def enqueue_call(self, function: str, job_id: str, argument: str) -> bool:
+        """Queue a job that is not a session input (e.g. an auth callback call)."""
+        now_ms = int(time.time() * 1000)
+        keys = [job_key_prefix + job_id, self.names.queue]
+        args: list[str | bytes | int] = [
+            encode_job(function, [argument], now_ms),
+            job_id,
+            now_ms,
+            self.names.queue_wake,
+            JOB_EXPIRES_MS,
+        ]
+        return bool(await self._enqueue_call(keys=keys, args=args))
 
     async def job_known(self, job_id: str) -> bool:
         return bool(await self.redis.exists(job_key_prefix + job_id, result_key_prefix + job_id))

@@ -1,22 +1,23 @@
-"""The auth service: login configuration and the current user.
-
-Login itself (password, header, OAuth) builds on this; without login
-callbacks every request is anonymous and ``/user`` is ``null``.
-"""
+"""The auth service: login routes, users, token verification policy."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Any
 
-import orjson
 from fastapi import FastAPI
 from redis.asyncio import Redis
+from sqlalchemy import text
 
 from switchboard.service import health_router
-from switchboard_auth.policy import auth_config, login_required
+from switchboard.streams import Streams
+from switchboard_auth.api import AuthContext, build_router
+from switchboard_auth.db.engine import make_engine, make_sessionmaker
+from switchboard_auth.oauth.providers import configured_providers
+from switchboard_auth.oauth.routes import build_oauth_router
+from switchboard_auth.ratelimit import LoginLimiter
 from switchboard_auth.settings import AuthSettings
+from switchboard_auth.users import UserStore
 
 __all__ = ("create_app",)
 
@@ -24,42 +25,46 @@ __all__ = ("create_app",)
 def create_app(settings: AuthSettings | None = None) -> FastAPI:
     settings = settings or AuthSettings()
     config = settings.app_config()
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.redis = Redis.from_url(settings.redis_url)
-        try:
-            yield
-        finally:
-            await app.state.redis.aclose()
-
-    app = FastAPI(title="switchboard-auth", lifespan=lifespan)
-    app.state.service_secret = settings.require_service_secret()
-
-    async def redis_ready() -> None:
-        await app.state.redis.ping()
-
-    app.include_router(health_router({"redis": redis_ready}))
-
-    async def manifest() -> dict[str, Any] | None:
-        raw = await app.state.redis.get(settings.names.app_manifest)
-        return orjson.loads(raw) if raw else None
-
-    @app.get("/auth/config")
-    async def get_auth_config() -> dict[str, Any]:
-        ui = {
+    redis = Redis.from_url(settings.redis_url)
+    engine = make_engine(settings.database_url)
+    users = UserStore(make_sessionmaker(engine))
+    streams = Streams(redis, settings.names, config.project.session_timeout)
+    providers = configured_providers()
+    ctx = AuthContext(
+        settings=settings,
+        streams=streams,
+        users=users,
+        limiter=LoginLimiter(redis, settings.names, settings.max_failures, settings.failure_window),
+        oauth_providers=[p.id for p in providers],
+        ui={
             "login_page_image": config.ui.login_page_image,
             "login_page_image_filter": config.ui.login_page_image_filter,
             "login_page_image_dark_filter": config.ui.login_page_image_dark_filter,
-        }
-        return auth_config(await manifest(), settings.custom_auth, config.ui.default_theme, ui)
+        },
+        default_theme=config.ui.default_theme,
+        session_lifetime=config.project.user_session_timeout,
+    )
 
-    @app.get("/user")
-    async def get_user() -> None:
-        if login_required(await manifest(), settings.custom_auth):
-            from fastapi import HTTPException
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await redis.aclose()
+            await engine.dispose()
 
-            raise HTTPException(status_code=401, detail="Invalid authentication token")
-        return None
+    app = FastAPI(title="switchboard-auth", lifespan=lifespan)
+    app.state.service_secret = settings.require_service_secret()
+    app.state.auth = ctx
 
+    async def redis_ready() -> None:
+        await redis.ping()
+
+    async def database_ready() -> None:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    app.include_router(health_router({"redis": redis_ready, "database": database_ready}))
+    app.include_router(build_router(ctx))
+    app.include_router(build_oauth_router(ctx, providers))
     return app

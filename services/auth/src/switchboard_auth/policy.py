@@ -1,28 +1,27 @@
-"""When login is required (Chainlit's rule, reference §3.1)."""
+"""When login is required (Chainlit's rule, reference §3.1, plus the built-in store)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ("LOGIN_CALLBACKS", "auth_config", "login_required")
+__all__ = ("LOGIN_CALLBACKS", "app_callbacks", "login_required")
 
 LOGIN_CALLBACKS = ("password_auth_callback", "header_auth_callback", "oauth_callback")
 
 
-def login_required(manifest: dict[str, Any] | None, custom_auth: bool) -> bool:
+def app_callbacks(manifest: dict[str, Any] | None) -> dict[str, bool]:
     callbacks = (manifest or {}).get("callbacks", {})
-    return custom_auth or any(callbacks.get(name) for name in LOGIN_CALLBACKS)
+    return {name: bool(callbacks.get(name)) for name in (*LOGIN_CALLBACKS, "on_logout")}
 
 
-def auth_config(
-    manifest: dict[str, Any] | None, custom_auth: bool, default_theme: str, ui: dict[str, Any]
-) -> dict[str, Any]:
-    callbacks = (manifest or {}).get("callbacks", {})
-    return {
-        "requireLogin": login_required(manifest, custom_auth),
-        "passwordAuth": bool(callbacks.get("password_auth_callback")),
-        "headerAuth": bool(callbacks.get("header_auth_callback")),
-        "oauthProviders": [],
-        "default_theme": default_theme,
-        "ui": ui,
-    }
+def login_required(
+    manifest: dict[str, Any] | None, *, custom_auth: bool, store_has_users: bool, oauth: bool
+) -> bool:
+    callbacks = app_callbacks(manifest)
+    return (
+        custom_auth
+        or callbacks["password_auth_callback"]
+        or callbacks["header_auth_callback"]
+        or (callbacks["oauth_callback"] and oauth)
+        or store_has_users
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -14,10 +15,11 @@ from redis.asyncio import Redis
 
 from switchboard.service import health_router
 from switchboard.streams import Streams
-from switchboard_gateway.identity import Identifier, anonymous
+from switchboard_gateway.identity import GatewayIdentity
 from switchboard_gateway.metrics import UI_EVENTS
 from switchboard_gateway.relay import StreamRelay
 from switchboard_gateway.rest import build_router, read_manifest
+from switchboard_gateway.revocations import listen_revocations
 from switchboard_gateway.settings import GatewaySettings
 from switchboard_gateway.sockets import SocketHandlers
 from switchboard_gateway.upstream import Upstreams
@@ -30,7 +32,7 @@ logger = logging.getLogger(__name__)
 SOCKET_PATH = "/ws/socket.io"
 
 
-def create_app(settings: GatewaySettings | None = None, identify: Identifier = anonymous) -> Any:
+def create_app(settings: GatewaySettings | None = None) -> Any:
     """Build the ASGI app (Socket.IO wrapped around FastAPI)."""
     settings = settings or GatewaySettings()
     config = settings.app_config()
@@ -59,13 +61,20 @@ def create_app(settings: GatewaySettings | None = None, identify: Identifier = a
         UI_EVENTS.inc()
         await handlers.deliver(sid, session_id, event)
 
+    identity = GatewayIdentity(
+        redis,
+        settings.names,
+        upstreams.auth,
+        settings.auth_secret.get_secret_value() if settings.auth_secret else None,
+        settings.cookie_name,
+    )
     relay = StreamRelay(redis, settings.names, settings.gateway_id, settings.relay_shards, deliver)
     handlers = SocketHandlers(
         sio,
         streams=streams,
         relay=relay,
         upstreams=upstreams,
-        identify=identify,
+        identify=identity,
         config=config,
         max_event_bytes=settings.max_event_bytes,
     )
@@ -73,10 +82,16 @@ def create_app(settings: GatewaySettings | None = None, identify: Identifier = a
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await relay.start()
+        revocations = asyncio.create_task(
+            listen_revocations(redis, settings.names.revocations, handlers.revoke)
+        )
         logger.info("gateway ready", extra={"gateway_id": settings.gateway_id})
         try:
             yield
         finally:
+            revocations.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await revocations
             await relay.stop()
             await upstreams.aclose()
             await redis.aclose()
@@ -102,7 +117,7 @@ def create_app(settings: GatewaySettings | None = None, identify: Identifier = a
             config=config,
             config_dir=config_dir,
             upstreams=upstreams,
-            identify=identify,
+            identity=identity,
             manifest=manifest,
             streams=streams,
             action_timeout=settings.action_timeout,

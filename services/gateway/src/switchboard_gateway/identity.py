@@ -1,24 +1,90 @@
 """Who is calling: the gateway checks every request's identity here.
 
-An identifier looks at the request headers (``cookie``, ``authorization``)
-and returns the user, or None for an anonymous caller. Without login
-callbacks every caller is anonymous; login plugs in behind the same type.
+Tokens are verified locally (signature, expiry) and against the revocation
+list in Redis, so a logged-out token stops working on every gateway at once.
+Whether login is required comes from the auth service, cached briefly.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+import httpx
+from fastapi import HTTPException, Request
+from redis.asyncio import Redis
+
+from switchboard.names import RedisNames
 from switchboard.schema.session import UserRef
+from switchboard.tokens import InvalidUserToken, decode_user_token, read_token
 
-__all__ = ("Identifier", "anonymous", "socket_headers")
+__all__ = ("GatewayIdentity", "Identity", "socket_headers")
 
-Identifier = Callable[[Mapping[str, str]], Awaitable[UserRef | None]]
+logger = logging.getLogger(__name__)
+
+_POLICY_TTL_S = 2.0
 
 
-async def anonymous(headers: Mapping[str, str]) -> UserRef | None:
-    return None
+@dataclass(frozen=True, slots=True)
+class Identity:
+    user: UserRef | None
+    token_id: str | None
+    login_required: bool
+
+    @property
+    def refused(self) -> bool:
+        return self.login_required and self.user is None
+
+
+class GatewayIdentity:
+    def __init__(
+        self,
+        redis: Redis,
+        names: RedisNames,
+        auth: httpx.AsyncClient,
+        secret: str | None,
+        cookie_name: str,
+    ) -> None:
+        self.redis = redis
+        self.names = names
+        self.auth = auth
+        self.secret = secret
+        self.cookie_name = cookie_name
+        self._policy: tuple[float, bool] = (0.0, False)
+
+    async def login_required(self) -> bool:
+        at, required = self._policy
+        if time.monotonic() - at < _POLICY_TTL_S:
+            return required
+        response = await self.auth.get("/auth/config")
+        response.raise_for_status()
+        required = bool(response.json().get("requireLogin"))
+        self._policy = (time.monotonic(), required)
+        return required
+
+    async def __call__(self, headers: Mapping[str, str]) -> Identity:
+        if not await self.login_required():
+            return Identity(None, None, False)
+        token = read_token(headers, self.cookie_name)
+        if token is None or not self.secret:
+            return Identity(None, None, True)
+        try:
+            decoded = decode_user_token(self.secret, token)
+        except InvalidUserToken:
+            return Identity(None, None, True)
+        if await self.redis.exists(self.names.revoked_token(decoded.token_id)):
+            return Identity(None, None, True)
+        return Identity(decoded.user, decoded.token_id, True)
+
+    async def require(self, request: Request) -> UserRef | None:
+        """For REST routes: the user, None when login is off, else 401."""
+        identity = await self(request.headers)
+        if identity.refused:
+            raise HTTPException(status_code=401, detail="Invalid authentication token")
+        return identity.user
 
 
 def socket_headers(environ: dict[str, Any]) -> dict[str, str]:

@@ -19,7 +19,7 @@ from switchboard.config import AppConfig
 from switchboard.schema.jobs import ActionInput, ActionPayload, Reply
 from switchboard.schema.steps import ActionDict
 from switchboard.streams import Streams
-from switchboard_gateway.identity import Identifier
+from switchboard_gateway.identity import GatewayIdentity
 from switchboard_gateway.session_access import owned_session
 from switchboard_gateway.upstream import Upstreams
 
@@ -29,8 +29,22 @@ _LANGUAGE = re.compile(
     r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,4})?(-[a-zA-Z0-9]{2,8})?(-x-[a-zA-Z0-9]{1,8})?$"
 )
 _PACKAGED_TRANSLATIONS = Path(__file__).parent / "translations"
-# Headers an upstream answer may pass back to the browser.
-_FORWARDED_RESPONSE_HEADERS = ("content-type", "set-cookie", "cache-control", "retry-after")
+# Headers an upstream answer may pass back to the browser, and the request
+# headers an upstream may see.
+_FORWARDED_RESPONSE_HEADERS = (
+    "content-type",
+    "set-cookie",
+    "cache-control",
+    "retry-after",
+    "location",
+)
+_FORWARDED_REQUEST_HEADERS = (
+    "cookie",
+    "authorization",
+    "content-type",
+    "accept-language",
+    "user-agent",
+)
 
 
 class ActionRequest(BaseModel):
@@ -59,7 +73,7 @@ def build_router(
     config: AppConfig,
     config_dir: Path | None,
     upstreams: Upstreams,
-    identify: Identifier,
+    identity: GatewayIdentity,
     manifest: Any,
     streams: Streams,
     action_timeout: float,
@@ -71,12 +85,21 @@ def build_router(
 
     async def forward(client: httpx.AsyncClient, request: Request, path: str) -> Response:
         headers = {
-            k: v
-            for k, v in request.headers.items()
-            if k.lower() in ("cookie", "authorization", "content-type", "accept-language")
+            k: v for k, v in request.headers.items() if k.lower() in _FORWARDED_REQUEST_HEADERS
         }
+        # Vouch for what the auth service cannot see behind us: the browser's
+        # address (rate limits) and the public URL (OAuth redirect URIs).
+        headers["x-switchboard-gateway"] = upstreams.token_headers("auth", None)[
+            "Authorization"
+        ].removeprefix("Bearer ")
+        headers["x-switchboard-client"] = request.client.host if request.client else "unknown"
+        headers["x-switchboard-public-url"] = str(request.base_url).rstrip("/")
         upstream = await client.request(
-            request.method, path, headers=headers, content=await request.body()
+            request.method,
+            path,
+            params=request.query_params,
+            headers=headers,
+            content=await request.body(),
         )
         response = Response(content=upstream.content, status_code=upstream.status_code)
         for name in _FORWARDED_RESPONSE_HEADERS:
@@ -100,6 +123,34 @@ def build_router(
     async def user(request: Request) -> Response:
         return await forward(upstreams.auth, request, "/user")
 
+    @router.post("/login")
+    async def login(request: Request) -> Response:
+        return await forward(upstreams.auth, request, "/login")
+
+    @router.post("/logout")
+    async def logout(request: Request) -> Response:
+        return await forward(upstreams.auth, request, "/logout")
+
+    @router.post("/auth/header")
+    async def header_login(request: Request) -> Response:
+        return await forward(upstreams.auth, request, "/auth/header")
+
+    @router.post("/auth/jwt")
+    async def jwt_login(request: Request) -> Response:
+        return await forward(upstreams.auth, request, "/auth/jwt")
+
+    @router.get("/auth/oauth/{provider_id}")
+    async def oauth_start(provider_id: str, request: Request) -> Response:
+        return await forward(upstreams.auth, request, f"/auth/oauth/{provider_id}")
+
+    @router.get("/auth/oauth/{provider_id}/callback")
+    async def oauth_callback(provider_id: str, request: Request) -> Response:
+        return await forward(upstreams.auth, request, f"/auth/oauth/{provider_id}/callback")
+
+    @router.post("/auth/oauth/azure-ad-hybrid/callback")
+    async def oauth_hybrid_callback(request: Request) -> Response:
+        return await forward(upstreams.auth, request, "/auth/oauth/azure-ad-hybrid/callback")
+
     @router.get("/project/translations")
     async def translations(language: Annotated[str, Query()] = "en-US") -> dict[str, Any]:
         if not _LANGUAGE.match(language):
@@ -108,6 +159,7 @@ def build_router(
 
     @router.get("/project/settings")
     async def project_settings(request: Request) -> dict[str, Any]:
+        await identity.require(request)
         app_manifest = await manifest()
         callbacks = (app_manifest or {}).get("callbacks", {})
         return {
@@ -145,7 +197,7 @@ def build_router(
 
     @router.get("/project/thread/{thread_id}")
     async def get_thread(thread_id: str, request: Request) -> Response:
-        user = await identify(request.headers)
+        user = await identity.require(request)
         upstream = await upstreams.persistence.get(
             f"/threads/{thread_id}", headers=upstreams.token_headers("persistence", user)
         )
@@ -157,7 +209,7 @@ def build_router(
 
     @router.post("/project/action")
     async def project_action(body: ActionRequest, request: Request) -> dict[str, Any]:
-        user = await identify(request.headers)
+        user = await identity.require(request)
         session = await owned_session(streams, body.sessionId, user)
         known = (await manifest() or {}).get("actions", [])
         if body.action.name not in known:
@@ -171,7 +223,9 @@ def build_router(
             )
         )
         answer = await resolved(
-            streams.redis.blpop([streams.names.reply(session.id, reply_id)], timeout=action_timeout)
+            streams.redis.blpop(
+                [streams.names.reply(session.id, reply_id)], timeout=max(1, round(action_timeout))
+            )
         )
         if answer is None:
             raise HTTPException(504, detail="The action did not complete in time")

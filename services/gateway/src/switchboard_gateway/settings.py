@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 
 from switchboard.config import Settings
 
@@ -24,5 +24,12 @@ class GatewaySettings(Settings):
     # Parallel readers of the UI streams this gateway relays.
     relay_shards: int = Field(default=4, ge=1, le=64)
     upstream_timeout: float = Field(default=10.0, gt=0)
+    auth_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("CHAINLIT_AUTH_SECRET", "SWITCHBOARD_AUTH_SECRET"),
+    )
+    cookie_name: str = Field(
+        default="access_token", validation_alias=AliasChoices("CHAINLIT_AUTH_COOKIE_NAME")
+    )
     # How long POST /project/action waits for the worker running the callback.
     action_timeout: float = Field(default=120.0, gt=0)

@@ -36,7 +36,7 @@ from switchboard.schema.session import ConnectRequest, SessionRecord, UserRef
 from switchboard.schema.steps import utc_now_iso
 from switchboard.streams import Streams, thread_created
 from switchboard_gateway.asks import AskRelay
-from switchboard_gateway.identity import Identifier, socket_headers
+from switchboard_gateway.identity import GatewayIdentity, socket_headers
 from switchboard_gateway.metrics import ACTIVE_SOCKETS, CLIENT_EVENTS, REFUSED
 from switchboard_gateway.relay import FROM_START, StreamRelay
 from switchboard_gateway.upstream import UpstreamError, Upstreams
@@ -51,6 +51,7 @@ logger = logging.getLogger(__name__)
 class SocketState:
     session: SessionRecord
     user: UserRef | None
+    token_id: str | None = None
     clear_on_disconnect: bool = False
 
 
@@ -62,7 +63,7 @@ class SocketHandlers:
         streams: Streams,
         relay: StreamRelay,
         upstreams: Upstreams,
-        identify: Identifier,
+        identify: GatewayIdentity,
         config: AppConfig,
         max_event_bytes: int,
     ) -> None:
@@ -116,7 +117,11 @@ class SocketHandlers:
             raise socketio.exceptions.ConnectionRefusedError(
                 f"invalid connect auth payload: {fields}"
             ) from exc
-        user = await self.identify(socket_headers(environ))
+        identity = await self.identify(socket_headers(environ))
+        if identity.refused:
+            REFUSED.labels(code="authentication").inc()
+            raise socketio.exceptions.ConnectionRefusedError("authentication failed")
+        user = identity.user
         missing = [key for key in self.config.project.user_env if key not in payload.userEnv]
         if missing:
             raise socketio.exceptions.ConnectionRefusedError(
@@ -137,7 +142,9 @@ class SocketHandlers:
             REFUSED.labels(code=f"session_{exc.status_code}").inc()
             reason = "authorization failed" if exc.status_code == 403 else exc.detail
             raise socketio.exceptions.ConnectionRefusedError(reason) from exc
-        self.sockets[sid] = SocketState(session=result.session, user=user)
+        self.sockets[sid] = SocketState(
+            session=result.session, user=user, token_id=identity.token_id
+        )
         start = payload.lastEventId if result.restored else FROM_START
         await self.relay.attach(result.session.id, sid, start)
         if result.restored and payload.lastEventId is None:
@@ -239,6 +246,13 @@ class SocketHandlers:
                 payload=MessagePayload(message=step, first_interaction=content if first else None),
             )
         )
+
+    async def revoke(self, token_id: str) -> int:
+        """Drop the sockets of a token that was just revoked (logout)."""
+        dropped = [sid for sid, s in self.sockets.items() if s.token_id == token_id]
+        for sid in dropped:
+            await self.sio.disconnect(sid)
+        return len(dropped)
 
     async def deliver(self, sid: str, session_id: str, event: dict[str, Any]) -> None:
         """Emit one relayed UI event to a socket; asks go out with an ack."""

@@ -13,7 +13,8 @@ from arq.connections import RedisSettings
 
 from switchboard.config import AppConfig
 from switchboard.sdk.callbacks import AppCallbacks
-from switchboard.streams import JOB_FUNCTION, Streams
+from switchboard.streams import AUTH_FUNCTION, JOB_FUNCTION, Streams
+from switchboard_worker.auth_calls import AuthCaller, run_auth_call
 from switchboard_worker.control import listen_control
 from switchboard_worker.loader import load_app
 from switchboard_worker.runner import SessionRunner
@@ -42,6 +43,7 @@ def create_worker(settings: WorkerSettings) -> WakeableWorker:
         runner = SessionRunner(streams, app, config)
         drainer = SessionDrainer(redis, names, runner, settings.lock_ttl_ms)
         ctx["drainer"] = drainer
+        ctx["auth_caller"] = AuthCaller(redis, names, app)
         ctx["background"] = [
             asyncio.create_task(
                 _publish_manifest(redis, names.app_manifest, app, config, settings.manifest_ttl)
@@ -57,7 +59,8 @@ def create_worker(settings: WorkerSettings) -> WakeableWorker:
 
     return WakeableWorker(
         functions=[
-            func(run_session, name=JOB_FUNCTION, max_tries=MAX_TRIES, timeout=settings.job_timeout)
+            func(run_session, name=JOB_FUNCTION, max_tries=MAX_TRIES, timeout=settings.job_timeout),
+            func(run_auth_call, name=AUTH_FUNCTION, max_tries=1, timeout=settings.auth_timeout),
         ],
         redis_settings=RedisSettings.from_dsn(settings.redis_url),
         queue_name=names.queue,

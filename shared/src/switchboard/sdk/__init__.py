@@ -43,6 +43,7 @@ from switchboard.sdk.chat_settings import ChatSettings
 from switchboard.sdk.context import ContextError, Emitter, SessionContext, context
 from switchboard.sdk.message import ErrorMessage, Message
 from switchboard.sdk.step import Step, step
+from switchboard.sdk.user import PersistedUser, User
 from switchboard.sdk.user_session import user_session
 from switchboard.sdk.utils import make_async, run_sync, send_window_message, sleep
 
@@ -59,8 +60,10 @@ __all__ = (
     "Emitter",
     "ErrorMessage",
     "Message",
+    "PersistedUser",
     "SessionContext",
     "Step",
+    "User",
     "action_callback",
     "author_rename",
     "cache",

@@ -1,0 +1,235 @@
+"""Chainlit's auth routes: /auth/config, /user, /login, /logout, /auth/header, /auth/jwt."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Form, HTTPException, Request, Response
+from fastapi.responses import JSONResponse
+
+from switchboard.aio import resolved
+from switchboard.internal_auth import InvalidServiceToken, verify_service_token
+from switchboard.schema.auth import HeaderAuthCall, PasswordAuthCall
+from switchboard.schema.session import UserRef
+from switchboard.streams import Streams
+from switchboard.tokens import InvalidUserToken, decode_user_token, issue_user_token, read_token
+from switchboard_auth.callbacks import CallbackUnavailable, run_callback
+from switchboard_auth.cookies import clear_auth_cookies, set_auth_cookie
+from switchboard_auth.policy import app_callbacks, login_required
+from switchboard_auth.ratelimit import LoginLimiter, Throttled
+from switchboard_auth.settings import AuthSettings
+from switchboard_auth.users import UserStore
+
+__all__ = ("AuthContext", "build_router")
+
+logger = logging.getLogger(__name__)
+
+# Headers a header_auth_callback never needs and must never see.
+_PRIVATE_HEADERS = ("cookie", "authorization", "x-switchboard-client")
+
+
+class AuthContext:
+    """What the routes share: settings, stores, Redis; built in the app's lifespan."""
+
+    def __init__(
+        self,
+        settings: AuthSettings,
+        streams: Streams,
+        users: UserStore,
+        limiter: LoginLimiter,
+        oauth_providers: list[str],
+        ui: dict[str, Any],
+        default_theme: str,
+        session_lifetime: int,
+    ) -> None:
+        self.settings = settings
+        self.streams = streams
+        self.users = users
+        self.limiter = limiter
+        self.oauth_providers = oauth_providers
+        self.ui = ui
+        self.default_theme = default_theme
+        self.session_lifetime = session_lifetime
+        self._store_cache: tuple[float, bool] = (0.0, False)
+
+    async def manifest(self) -> dict[str, Any] | None:
+        raw = await resolved(self.streams.redis.get(self.streams.names.app_manifest))
+        return orjson.loads(raw) if raw else None
+
+    async def store_has_users(self) -> bool:
+        at, value = self._store_cache
+        if time.monotonic() - at > 2.0:
+            value = await self.users.has_passwords()
+            self._store_cache = (time.monotonic(), value)
+        return value
+
+    async def required(self) -> bool:
+        return login_required(
+            await self.manifest(),
+            custom_auth=self.settings.custom_auth,
+            store_has_users=await self.store_has_users(),
+            oauth=bool(self.oauth_providers),
+        )
+
+    def secret(self) -> str:
+        secret = self.settings.jwt_secret()
+        if not secret:
+            logger.error("login is required but CHAINLIT_AUTH_SECRET is not set")
+            raise HTTPException(
+                500, detail="Login is required but CHAINLIT_AUTH_SECRET is not set on the server"
+            )
+        return secret
+
+    def client_address(self, request: Request) -> str:
+        """The browser's address as vouched for by the gateway, else the peer's."""
+        auth = request.headers.get("x-switchboard-gateway", "")
+        if auth:
+            try:
+                verify_service_token(self.settings.require_service_secret(), auth, audience="auth")
+                return request.headers.get("x-switchboard-client", "unknown")
+            except InvalidServiceToken:
+                pass
+        return request.client.host if request.client else "unknown"
+
+    async def sign_in(self, request: Request, user: UserRef) -> JSONResponse:
+        persisted = await self.users.upsert(user)
+        user = user.model_copy(update={"id": persisted["id"]})
+        token = issue_user_token(self.secret(), user, self.session_lifetime)
+        response = JSONResponse({"success": True})
+        set_auth_cookie(
+            response,
+            token,
+            name=self.settings.cookie_name,
+            samesite=self.settings.cookie_samesite,
+            max_age=self.session_lifetime,
+            existing=request.cookies,
+        )
+        logger.info("signed in", extra={"user": user.identifier})
+        return response
+
+    async def current_user(self, request: Request) -> UserRef | None:
+        token = read_token(request.headers, self.settings.cookie_name)
+        if token is None:
+            return None
+        try:
+            decoded = decode_user_token(self.secret(), token)
+        except InvalidUserToken:
+            return None
+        if await self.streams.redis.exists(self.streams.names.revoked_token(decoded.token_id)):
+            return None
+        return decoded.user
+
+
+def build_router(ctx: AuthContext) -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/auth/config")
+    async def auth_config() -> dict[str, Any]:
+        callbacks = app_callbacks(await ctx.manifest())
+        return {
+            "requireLogin": await ctx.required(),
+            "passwordAuth": callbacks["password_auth_callback"] or await ctx.store_has_users(),
+            "headerAuth": callbacks["header_auth_callback"],
+            "oauthProviders": ctx.oauth_providers if callbacks["oauth_callback"] else [],
+            "default_theme": ctx.default_theme,
+            "ui": ctx.ui,
+        }
+
+    @router.get("/user")
+    async def user(request: Request) -> Any:
+        if not await ctx.required():
+            return None
+        current = await ctx.current_user(request)
+        if current is None:
+            raise HTTPException(401, detail="Invalid authentication token")
+        return await ctx.users.get(current.identifier) or current.model_dump()
+
+    @router.post("/login")
+    async def login(
+        request: Request,
+        username: Annotated[str, Form(max_length=255)],
+        password: Annotated[str, Form(max_length=1024)],
+    ) -> Response:
+        address = ctx.client_address(request)
+        try:
+            await ctx.limiter.check(username, address)
+        except Throttled as exc:
+            return JSONResponse(
+                {"detail": "Too many failed login attempts"},
+                status_code=429,
+                headers={"Retry-After": str(exc.retry_after)},
+            )
+        callbacks = app_callbacks(await ctx.manifest())
+        if callbacks["password_auth_callback"]:
+            call = PasswordAuthCall(username=username, password=password)
+            try:
+                found = await run_callback(ctx.streams, call, ctx.settings.callback_timeout)
+            except CallbackUnavailable as exc:
+                raise HTTPException(503, detail="Login is unavailable, try again") from exc
+        elif await ctx.store_has_users():
+            found = await ctx.users.authenticate(username, password)
+        else:
+            raise HTTPException(400, detail="No auth_callback defined")
+        if found is None:
+            await ctx.limiter.failed(username, address)
+            logger.info("login refused", extra={"user": username, "client": address})
+            raise HTTPException(401, detail="credentialssignin")
+        await ctx.limiter.succeeded(username)
+        return await ctx.sign_in(request, found)
+
+    @router.post("/auth/header")
+    async def header_login(request: Request) -> Response:
+        if not app_callbacks(await ctx.manifest())["header_auth_callback"]:
+            raise HTTPException(400, detail="No header_auth_callback defined")
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in _PRIVATE_HEADERS}
+        try:
+            found = await run_callback(
+                ctx.streams, HeaderAuthCall(headers=headers), ctx.settings.callback_timeout
+            )
+        except CallbackUnavailable as exc:
+            raise HTTPException(503, detail="Login is unavailable, try again") from exc
+        if found is None:
+            raise HTTPException(401, detail="credentialssignin")
+        return await ctx.sign_in(request, found)
+
+    @router.post("/auth/jwt")
+    async def jwt_exchange(request: Request) -> Response:
+        header = request.headers.get("authorization")
+        if not header:
+            raise HTTPException(401, detail="Authorization header missing")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer":
+            raise HTTPException(401, detail="Invalid authentication scheme. Please use Bearer")
+        if not token.strip():
+            raise HTTPException(401, detail="Invalid authorization header format")
+        try:
+            decoded = decode_user_token(ctx.secret(), token.strip())
+        except InvalidUserToken as exc:
+            raise HTTPException(401, detail="Invalid token") from exc
+        if await ctx.streams.redis.exists(ctx.streams.names.revoked_token(decoded.token_id)):
+            raise HTTPException(401, detail="Invalid token")
+        return await ctx.sign_in(request, decoded.user)
+
+    @router.post("/logout")
+    async def logout(request: Request) -> Response:
+        token = read_token(request.headers, ctx.settings.cookie_name)
+        secret = ctx.settings.jwt_secret()
+        if token is not None and secret:
+            try:
+                decoded = decode_user_token(secret, token)
+            except InvalidUserToken:
+                decoded = None
+            if decoded is not None:
+                ttl = max(decoded.expires_at - int(time.time()), 1)
+                names = ctx.streams.names
+                await ctx.streams.redis.set(names.revoked_token(decoded.token_id), "1", ex=ttl)
+                await ctx.streams.redis.publish(names.revocations, decoded.token_id)
+                logger.info("signed out", extra={"user": decoded.user.identifier})
+        response = JSONResponse({"success": True})
+        clear_auth_cookies(response, name=ctx.settings.cookie_name, existing=request.cookies)
+        return response
+
+    return router

@@ -1,0 +1,1 @@
+"""The auth service's own database: users and their credentials."""

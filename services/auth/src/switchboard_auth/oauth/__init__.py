@@ -1,0 +1,1 @@
+"""OAuth login (authlib) with Chainlit's providers and environment variable names."""
