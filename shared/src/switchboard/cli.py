@@ -59,6 +59,7 @@ def run(
         redis_url=redis_url,
         database_url=database_url
         or f"sqlite+aiosqlite:///{(state_dir / 'switchboard.db').resolve()}",
+        auth_database_url=f"sqlite+aiosqlite:///{(state_dir / 'auth.db').resolve()}",
         config_file=_find_config(target),
         gateway_port=port,
         workers=workers,
@@ -97,6 +98,16 @@ def worker(
 ) -> None:
     """Run one worker process for an app (the stack's other services run elsewhere)."""
     os.execv(sys.executable, [sys.executable, "-m", "switchboard_worker", str(target)])
+
+
+@app.command(
+    "users",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,
+)
+def users(ctx: typer.Context) -> None:
+    """Manage the built-in user store: add, list, remove, set-password."""
+    os.execv(sys.executable, [sys.executable, "-m", "switchboard_auth", "users", *ctx.args])
 
 
 @app.command("create-secret")
