@@ -54,6 +54,7 @@ def user_message(text: str, **overrides: Any) -> dict[str, Any]:
 class ChainlitClient:
     url: str
     auth: dict[str, Any] = field(default_factory=chainlit_auth)
+    headers: dict[str, str] = field(default_factory=dict)
     events: list[Received] = field(default_factory=list)
     connect_error: Any = None
 
@@ -81,6 +82,7 @@ class ChainlitClient:
             self.url,
             socketio_path="/ws/socket.io",
             auth=self.auth,
+            headers=self.headers,
             transports=["websocket"],
             wait_timeout=10,
         )

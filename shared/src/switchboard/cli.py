@@ -118,3 +118,7 @@ def create_secret() -> None:
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -177,7 +177,7 @@ def build_router(ctx: AuthContext) -> APIRouter:
             await ctx.limiter.failed(username, address)
             logger.info("login refused", extra={"user": username, "client": address})
             raise HTTPException(401, detail="credentialssignin")
-        await ctx.limiter.succeeded(username)
+        await ctx.limiter.succeeded(username, address)
         return await ctx.sign_in(request, found)
 
     @router.post("/auth/header")
