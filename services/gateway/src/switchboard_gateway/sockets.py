@@ -26,6 +26,7 @@ from switchboard.schema.jobs import (
     EditMessageInput,
     MessageInput,
     MessagePayload,
+    ResumeInput,
     SettingsEditInput,
     SettingsPayload,
     SettingsUpdateInput,
@@ -39,6 +40,7 @@ from switchboard_gateway.asks import AskRelay
 from switchboard_gateway.identity import GatewayIdentity, socket_headers
 from switchboard_gateway.metrics import ACTIVE_SOCKETS, CLIENT_EVENTS, REFUSED
 from switchboard_gateway.relay import FROM_START, StreamRelay
+from switchboard_gateway.rest import read_manifest
 from switchboard_gateway.upstream import UpstreamError, Upstreams
 from switchboard_gateway.validation import InvalidInput, validate_settings
 
@@ -189,7 +191,13 @@ class SocketHandlers:
         for event in (TaskEnd, ClearAsk, ClearCallFn):
             await self.sio.emit(event.model_fields["type"].default, {}, to=sid)
         key = self.streams.names.session(session.id)
-        if await resolved(self.streams.redis.hsetnx(key, "chat_started", "1")):
+        if not await resolved(self.streams.redis.hsetnx(key, "chat_started", "1")):
+            return
+        manifest = await read_manifest(self.streams.redis, self.streams.names.app_manifest)
+        resumable = bool((manifest or {}).get("callbacks", {}).get("on_chat_resume"))
+        if session.thread_id_to_resume and resumable:
+            await self.streams.enqueue(ResumeInput(session_id=session.id))
+        else:
             await self.streams.enqueue(
                 ChatStartInput(session_id=session.id, thread_id=session.thread_id)
             )
@@ -223,6 +231,12 @@ class SocketHandlers:
         await self._accept_message(state, body)
 
     async def _accept_message(self, state: SocketState, body: ClientMessage) -> None:
+        # Re-read: a resume may have moved the session onto another thread.
+        raw = await resolved(
+            self.streams.redis.hget(self.streams.names.session(state.session.id), "record")
+        )
+        if raw is not None:
+            state.session = SessionRecord.model_validate_json(raw)
         session = state.session
         step = body.message
         step.threadId = session.thread_id

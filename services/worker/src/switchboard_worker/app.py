@@ -20,6 +20,7 @@ from switchboard_worker.loader import load_app
 from switchboard_worker.runner import SessionRunner
 from switchboard_worker.settings import WorkerSettings
 from switchboard_worker.tasks import SessionDrainer, run_session
+from switchboard_worker.threads import ThreadReader
 from switchboard_worker.worker import WakeableWorker
 
 __all__ = ("create_worker",)
@@ -40,7 +41,9 @@ def create_worker(settings: WorkerSettings) -> WakeableWorker:
     async def on_startup(ctx: dict[str, Any]) -> None:
         redis = ctx["redis"]
         streams = Streams(redis, names, config.project.session_timeout)
-        runner = SessionRunner(streams, app, config)
+        threads = ThreadReader(settings.persistence_url, settings.require_service_secret())
+        ctx["threads"] = threads
+        runner = SessionRunner(streams, app, config, threads)
         drainer = SessionDrainer(redis, names, runner, settings.lock_ttl_ms)
         ctx["drainer"] = drainer
         ctx["auth_caller"] = AuthCaller(redis, names, app)
@@ -56,6 +59,8 @@ def create_worker(settings: WorkerSettings) -> WakeableWorker:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if "threads" in ctx:
+            await ctx["threads"].aclose()
 
     return WakeableWorker(
         functions=[

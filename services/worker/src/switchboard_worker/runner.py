@@ -12,7 +12,14 @@ import orjson
 
 from switchboard.aio import resolved
 from switchboard.config import AppConfig
-from switchboard.schema.events import FirstInteraction, FirstInteractionPayload, TaskEnd, TaskStart
+from switchboard.schema.events import (
+    FirstInteraction,
+    FirstInteractionPayload,
+    ResumeThread,
+    ResumeThreadError,
+    TaskEnd,
+    TaskStart,
+)
 from switchboard.schema.jobs import (
     ActionInput,
     ChatEndInput,
@@ -20,12 +27,14 @@ from switchboard.schema.jobs import (
     EditMessageInput,
     MessageInput,
     Reply,
+    ResumeInput,
     SessionInput,
     SettingsEditInput,
     SettingsUpdateInput,
     WindowMessageInput,
 )
 from switchboard.schema.session import SessionRecord
+from switchboard.schema.steps import ThreadDict
 from switchboard.sdk.action import Action
 from switchboard.sdk.callbacks import AppCallbacks, call_user_function
 from switchboard.sdk.context import SessionContext, bind_context
@@ -33,6 +42,7 @@ from switchboard.sdk.message import ErrorMessage, Message
 from switchboard.sdk.step import Step
 from switchboard.streams import Streams
 from switchboard_worker.emitter import RedisEmitter
+from switchboard_worker.threads import ThreadReader
 
 __all__ = ("SessionRunner",)
 
@@ -45,8 +55,11 @@ STOPPED_TEXT = "Task manually stopped."
 class SessionRunner:
     """Turns inputs into callback runs; one instance per worker process."""
 
-    def __init__(self, streams: Streams, app: AppCallbacks, config: AppConfig) -> None:
+    def __init__(
+        self, streams: Streams, app: AppCallbacks, config: AppConfig, threads: ThreadReader
+    ) -> None:
         self.streams = streams
+        self.threads = threads
         self.app = app
         self.config = config
         # Values that could not be stored as JSON, kept for the session's next job here.
@@ -69,7 +82,11 @@ class SessionRunner:
                 extra={"session_id": item.session_id, "input": item.type},
             )
             return
+        resumed: dict[str, Any] | None = None
+        if isinstance(item, ResumeInput):
+            resumed, session = await self._switch_to_thread(session)
         ctx = await self._context(session)
+        ctx.resumed_thread = resumed
         started = time.perf_counter()
         # A task of its own gives the callback a fresh copy of the context vars,
         # and is what a stop request cancels.
@@ -151,6 +168,8 @@ class SessionRunner:
         bind_context(ctx)
         if isinstance(item, ChatStartInput):
             await self._chat_start(ctx)
+        elif isinstance(item, ResumeInput):
+            await self._resume(ctx)
         elif isinstance(item, MessageInput):
             await self._message(ctx, item)
         elif isinstance(item, EditMessageInput):
@@ -180,6 +199,62 @@ class SessionRunner:
             await ErrorMessage(content=str(exc), author="Error").send()
         finally:
             await self._task_event(ctx, start=False)
+
+    async def _switch_to_thread(
+        self, session: SessionRecord
+    ) -> tuple[dict[str, Any] | None, SessionRecord]:
+        """Load the thread to resume (owner-checked) and move the session onto it."""
+        thread_id = session.thread_id_to_resume
+        thread = await self.threads.get(thread_id, session.user) if thread_id else None
+        if thread is None:
+            return None, session
+        metadata: dict[str, Any] = thread.get("metadata") or {}
+        session = session.model_copy(
+            update={
+                "thread_id": thread["id"],
+                "thread_id_to_resume": None,
+                "chat_profile": metadata.get("chat_profile") or session.chat_profile,
+            }
+        )
+        names = self.streams.names
+        restored = {
+            k: json.dumps(v)
+            for k, v in metadata.items()
+            if k not in _SESSION_METADATA_KEYS and _is_json(v)
+        }
+        async with self.streams.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(
+                names.session(session.id),
+                mapping={
+                    "record": session.model_dump_json(),
+                    "interacted": "1",
+                    "chat_settings": json.dumps(metadata.get("chat_settings") or {}),
+                },
+            )
+            if restored:
+                pipe.hset(names.user_session(session.id), mapping=restored)
+            await pipe.execute()
+        return thread, session
+
+    async def _resume(self, ctx: SessionContext) -> None:
+        thread = ctx.resumed_thread
+        ids = {"session_id": ctx.session_id, "thread_id": ctx.thread_id}
+        if thread is None:
+            await ctx.emitter.emit(ResumeThreadError(payload="Thread not found.", **ids))
+            await self._chat_start(ctx)
+            return
+        await ctx.emitter.emit(
+            FirstInteraction(
+                payload=FirstInteractionPayload(interaction="resume", thread_id=thread["id"]),
+                **ids,
+            )
+        )
+        await self._task("on_chat_resume", ctx, thread)
+        for step in thread.get("steps", []):
+            if step.get("type") in ("user_message", "assistant_message", "system_message"):
+                ctx.chat_messages.append(step)
+                await ctx.emitter.chat_context_add(ctx.session_id, step)
+        await ctx.emitter.emit(ResumeThread(payload=ThreadDict.model_validate(thread), **ids))
 
     async def _message(self, ctx: SessionContext, item: MessageInput | EditMessageInput) -> None:
         step = item.payload.message
@@ -332,6 +407,20 @@ class SessionRunner:
                     self.streams.names.user_session(ctx.session_id), mapping=stored
                 )
             )
+
+
+# Thread metadata keys that describe the session rather than user_session values.
+_SESSION_METADATA_KEYS = frozenset(
+    {"chat_settings", "chat_profile", "client_type", "env", "is_shared", "shared_at"}
+)
+
+
+def _is_json(value: Any) -> bool:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _jsonable(value: Any) -> Any:

@@ -22,6 +22,7 @@ __all__ = (
     "MessageInput",
     "MessagePayload",
     "Reply",
+    "ResumeInput",
     "SessionInput",
     "SettingsEditInput",
     "SettingsPayload",
@@ -48,6 +49,12 @@ class MessageInput(Envelope):
 
 class ChatEndInput(Envelope):
     type: Literal["chat_end"] = "chat_end"
+
+
+class ResumeInput(Envelope):
+    """Resume ``SessionRecord.thread_id_to_resume`` with ``on_chat_resume``."""
+
+    type: Literal["resume"] = "resume"
 
 
 class EditMessageInput(Envelope):
@@ -99,6 +106,7 @@ class Reply(BaseModel):
 
 SessionInput = Annotated[
     ChatStartInput
+    | ResumeInput
     | MessageInput
     | ChatEndInput
     | EditMessageInput

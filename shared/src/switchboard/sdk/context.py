@@ -72,6 +72,7 @@ class SessionContext:
     chat_settings: dict[str, Any] = field(default_factory=dict)
     chat_messages: list[dict[str, Any]] = field(default_factory=list)
     author_rename: Callable[..., Any] | None = None
+    resumed_thread: dict[str, Any] | None = None
     loop: asyncio.AbstractEventLoop | None = None
     background: set[asyncio.Task[Any]] = field(default_factory=set)
 
