@@ -33,6 +33,7 @@ from switchboard.schema.jobs import (
     SettingsUpdateInput,
     WindowMessageInput,
 )
+from switchboard.schema.persist import ThreadUpsert, ThreadUpsertPayload
 from switchboard.schema.session import SessionRecord
 from switchboard.schema.steps import ThreadDict
 from switchboard.sdk.action import Action
@@ -49,6 +50,7 @@ __all__ = ("SessionRunner",)
 logger = logging.getLogger(__name__)
 
 REPLY_TTL_S = 120
+METADATA_LIMIT = 1_048_576
 STOPPED_TEXT = "Task manually stopped."
 
 
@@ -379,9 +381,41 @@ class SessionRunner:
                 await call_user_function(self.app.on_chat_end)
         except Exception:
             logger.exception("on_chat_end failed", extra={"session_id": ctx.session_id})
+        try:
+            await self._persist_session_metadata(ctx)
+        except Exception:
+            logger.exception("session metadata not saved", extra={"session_id": ctx.session_id})
         finally:
             self.local_values.pop(ctx.session_id, None)
             await self.streams.redis.delete(*self.streams.names.session_keys(ctx.session_id))
+
+    async def _persist_session_metadata(self, ctx: SessionContext) -> None:
+        """Keep what ``on_chat_resume`` needs in the thread (Chainlit's to_persistable)."""
+        interacted = await resolved(
+            self.streams.redis.hget(self.streams.names.session(ctx.session_id), "interacted")
+        )
+        if not interacted:
+            return  # no thread was created for this session
+        metadata: dict[str, Any] = {k: v for k, v in ctx.user_session.items() if _is_json(v)}
+        metadata.update(
+            {
+                "chat_settings": ctx.chat_settings,
+                "chat_profile": ctx.session.chat_profile,
+                "client_type": ctx.session.client_type,
+                "env": ctx.session.user_env if self.config.project.persist_user_env else {},
+            }
+        )
+        if len(json.dumps(metadata)) > METADATA_LIMIT:
+            metadata = {
+                "message": f"Metadata size exceeds the limit of {METADATA_LIMIT} bytes. Redacted."
+            }
+        await self.streams.persist(
+            ThreadUpsert(
+                session_id=ctx.session_id,
+                thread_id=ctx.thread_id,
+                payload=ThreadUpsertPayload(metadata=metadata),
+            )
+        )
 
     async def _task_event(self, ctx: SessionContext, *, start: bool) -> None:
         event = TaskStart if start else TaskEnd
