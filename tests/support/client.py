@@ -20,6 +20,7 @@ class Received:
     name: str
     data: Any
     at: float
+    event_id: str | None = None
 
 
 def chainlit_auth(session_id: str | None = None, **overrides: Any) -> dict[str, Any]:
@@ -57,13 +58,23 @@ class ChainlitClient:
     headers: dict[str, str] = field(default_factory=dict)
     events: list[Received] = field(default_factory=list)
     connect_error: Any = None
+    last_event_id: str | None = None
 
     def __post_init__(self) -> None:
         self.sio = socketio.AsyncClient(reconnection=False)
         self._changed = asyncio.Event()
 
-        async def record(event: str, data: Any = None) -> None:
-            self.events.append(Received(event, data, time.perf_counter()))
+        async def record(event: str, data: Any = None, event_id: Any = None) -> None:
+            self.events.append(
+                Received(
+                    event,
+                    data,
+                    time.perf_counter(),
+                    event_id if isinstance(event_id, str) else None,
+                )
+            )
+            if isinstance(event_id, str):
+                self.last_event_id = event_id
             self._changed.set()
 
         async def on_connect_error(data: Any = None) -> None:

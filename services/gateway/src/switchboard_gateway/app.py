@@ -57,9 +57,9 @@ def create_app(settings: GatewaySettings | None = None) -> Any:
         engineio_logger=False,
     )
 
-    async def deliver(sid: str, session_id: str, event: dict[str, Any]) -> None:
+    async def deliver(sid: str, session_id: str, event: dict[str, Any], event_id: str) -> None:
         UI_EVENTS.inc()
-        await handlers.deliver(sid, session_id, event)
+        await handlers.deliver(sid, session_id, event, event_id)
 
     identity = GatewayIdentity(
         redis,

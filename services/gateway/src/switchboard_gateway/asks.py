@@ -48,13 +48,16 @@ class AskRelay:
         self.error = error
         self._answer = streams.redis.register_script(_ANSWER_IF_PENDING)
 
-    async def emit(self, sid: str, session_id: str, payload: dict[str, Any]) -> None:
+    async def emit(
+        self, sid: str, session_id: str, payload: dict[str, Any], event_id: str | None
+    ) -> None:
         spec = AskSpec.model_validate(payload["spec"])
 
         async def on_ack(*args: Any) -> None:
             await self.answer(sid, session_id, spec, args[0] if args else None)
 
-        await self.sio.emit("ask", payload, to=sid, callback=on_ack)
+        data: Any = (payload, event_id) if event_id else payload
+        await self.sio.emit("ask", data, to=sid, callback=on_ack)
 
     async def answer(self, sid: str, session_id: str, spec: AskSpec, answer: Any) -> None:
         try:
@@ -75,5 +78,5 @@ class AskRelay:
         pending = await resolved(self.streams.redis.hvals(self.streams.names.asks(session_id)))
         for raw in pending:
             event = orjson.loads(raw)
-            await self.emit(sid, session_id, event["payload"])
+            await self.emit(sid, session_id, event["payload"], None)
         return len(pending)

@@ -25,8 +25,8 @@ __all__ = ("EmitFn", "StreamRelay")
 
 logger = logging.getLogger(__name__)
 
-# (socket id, session id, event dict with ``type`` and ``payload``)
-EmitFn = Callable[[str, str, dict[str, Any]], Awaitable[None]]
+# (socket id, session id, event dict with ``type`` and ``payload``, stream entry id)
+EmitFn = Callable[[str, str, dict[str, Any], str], Awaitable[None]]
 
 _BLOCK_MS = 10_000
 _BATCH = 500
@@ -154,17 +154,19 @@ class StreamRelay:
                 continue
             for entry_id, fields in entries:
                 holder.last_id = entry_id.decode()
-                await self._deliver(owner, holder, fields)
+                await self._deliver(owner, holder, fields, holder.last_id)
 
     async def _wake_tail(self, shard: _Shard) -> str:
         last = await self.redis.xrevrange(shard.wake_key, count=1)
         return last[0][0].decode() if last else FROM_START
 
-    async def _deliver(self, session_id: str, held: _Held, fields: dict[bytes, bytes]) -> None:
+    async def _deliver(
+        self, session_id: str, held: _Held, fields: dict[bytes, bytes], entry_id: str
+    ) -> None:
         raw = fields.get(b"e")
         if raw is None:
             return
         event = orjson.loads(raw)
         self.events_relayed += 1
         for sid in tuple(held.sids):
-            await self.emit(sid, session_id, event)
+            await self.emit(sid, session_id, event, entry_id)

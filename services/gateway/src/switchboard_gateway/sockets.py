@@ -268,12 +268,18 @@ class SocketHandlers:
             await self.sio.disconnect(sid)
         return len(dropped)
 
-    async def deliver(self, sid: str, session_id: str, event: dict[str, Any]) -> None:
-        """Emit one relayed UI event to a socket; asks go out with an ack."""
+    async def deliver(
+        self, sid: str, session_id: str, event: dict[str, Any], event_id: str
+    ) -> None:
+        """Emit one relayed UI event to a socket; asks go out with an ack.
+
+        The stream entry id travels as a second argument: Chainlit clients
+        ignore it, Switchboard's send it back as ``lastEventId`` to resume.
+        """
         if event["type"] == "ask":
-            await self.asks.emit(sid, session_id, event["payload"])
+            await self.asks.emit(sid, session_id, event["payload"], event_id)
         else:
-            await self.sio.emit(event["type"], event["payload"], to=sid)
+            await self.sio.emit(event["type"], (event["payload"], event_id), to=sid)
 
     async def _checked(self, sid: str, event: str, data: Any) -> SocketState | None:
         CLIENT_EVENTS.labels(event=event).inc()
