@@ -39,6 +39,10 @@ class RedisNames:
         """Held by the worker currently running the session's inputs."""
         return f"{self.prefix}:s:{{{session_id}}}:lock"
 
+    def current(self, session_id: str) -> str:
+        """Hash: the input a worker is running and its run step, to recover if it dies."""
+        return f"{self.prefix}:s:{{{session_id}}}:current"
+
     def deferred(self, session_id: str) -> str:
         """Persistence events produced before the first interaction."""
         return f"{self.prefix}:s:{{{session_id}}}:deferred"
@@ -72,6 +76,7 @@ class RedisNames:
             self.deferred(session_id),
             self.asks(session_id),
             self.chat_context(session_id),
+            self.current(session_id),
         )
 
     # --- sessions registry ----------------------------------------------
@@ -79,6 +84,11 @@ class RedisNames:
     def expiring(self) -> str:
         """Sorted set: disconnected session id -> unix time its grace ends."""
         return f"{self.prefix}:sessions:expiring"
+
+    @property
+    def running(self) -> str:
+        """Sorted set: session id -> when its worker's lock lapses unless refreshed."""
+        return f"{self.prefix}:sessions:running"
 
     # --- work ------------------------------------------------------------
     @property

@@ -28,6 +28,7 @@ async def _reaper(registry: SessionRegistry, interval: float) -> None:
     while True:
         try:
             await registry.reap()
+            await registry.reap_lost()
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # Redis away: keep the loop alive and try again

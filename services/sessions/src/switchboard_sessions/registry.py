@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 from switchboard.aio import resolved
 from switchboard.schema.jobs import ChatEndInput
 from switchboard.schema.session import ConnectRequest, ConnectResult, SessionRecord
-from switchboard.streams import Streams
+from switchboard.streams import JOB_FUNCTION, Streams
 from switchboard_sessions.errors import SessionEnded, SessionForbidden
 
 __all__ = ("SessionRegistry",)
@@ -114,6 +114,21 @@ class SessionRegistry:
             "session disconnected",
             extra={"session_id": session_id, "grace_s": grace},
         )
+
+    async def reap_lost(self, limit: int = 100) -> list[str]:
+        """Sessions whose worker stopped refreshing its lock: have another drain them."""
+        lapsed = await resolved(
+            self.redis.zrangebyscore(self.names.running, "-inf", time.time(), start=0, num=limit)
+        )
+        rescued = []
+        for raw in lapsed:
+            session_id = raw.decode() if isinstance(raw, bytes) else str(raw)
+            if not await resolved(self.redis.zrem(self.names.running, session_id)):
+                continue  # another sessions replica took it
+            await self.streams.enqueue_call(JOB_FUNCTION, uuid.uuid4().hex, session_id)
+            rescued.append(session_id)
+            logger.warning("session's worker lost; rescheduled", extra={"session_id": session_id})
+        return rescued
 
     async def reap(self, limit: int = 100) -> list[str]:
         """End sessions whose grace is over: each gets exactly one ``chat_end``."""

@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import time
+import uuid
 from typing import Any
 
 import orjson
@@ -15,10 +16,12 @@ from switchboard.config import AppConfig
 from switchboard.schema.events import (
     FirstInteraction,
     FirstInteractionPayload,
+    NewMessage,
     ResumeThread,
     ResumeThreadError,
     TaskEnd,
     TaskStart,
+    UpdateMessage,
 )
 from switchboard.schema.jobs import (
     ActionInput,
@@ -33,9 +36,9 @@ from switchboard.schema.jobs import (
     SettingsUpdateInput,
     WindowMessageInput,
 )
-from switchboard.schema.persist import ThreadUpsert, ThreadUpsertPayload
+from switchboard.schema.persist import StepUpsert, ThreadUpsert, ThreadUpsertPayload
 from switchboard.schema.session import SessionRecord
-from switchboard.schema.steps import ThreadDict
+from switchboard.schema.steps import StepDict, ThreadDict, utc_now_iso
 from switchboard.sdk.action import Action
 from switchboard.sdk.callbacks import AppCallbacks, call_user_function
 from switchboard.sdk.context import SessionContext, bind_context
@@ -50,6 +53,7 @@ __all__ = ("SessionRunner",)
 logger = logging.getLogger(__name__)
 
 REPLY_TTL_S = 120
+WORKER_LOST_TEXT = "The worker running this request stopped unexpectedly. Please try again."
 METADATA_LIMIT = 1_048_576
 STOPPED_TEXT = "Task manually stopped."
 
@@ -114,6 +118,55 @@ class SessionRunner:
                 "input": item.type,
                 "ms": round((time.perf_counter() - started) * 1000, 2),
             },
+        )
+
+    async def recover(self, session_id: str) -> None:
+        """Report the input a dead worker left half-done: its run step failed, task over."""
+        names = self.streams.names
+        left = await resolved(self.streams.redis.hgetall(names.current(session_id)))
+        if not left:
+            return
+        session = await self.load_session(session_id)
+        if session is not None:
+            ids = {"session_id": session_id, "thread_id": session.thread_id}
+            raw_step = left.get(b"run_step")
+            if raw_step:
+                step = StepDict.model_validate_json(raw_step)
+                step.isError = True
+                step.output = WORKER_LOST_TEXT
+                step.end = utc_now_iso()
+                await self.streams.emit(UpdateMessage(payload=step, **ids))
+                await self.streams.persist(StepUpsert(payload=step, **ids))
+            else:
+                await self.streams.emit(
+                    NewMessage(
+                        payload=StepDict.model_validate(
+                            {
+                                "id": str(uuid.uuid4()),
+                                "threadId": session.thread_id,
+                                "parentId": None,
+                                "type": "assistant_message",
+                                "name": "Error",
+                                "output": WORKER_LOST_TEXT,
+                                "isError": True,
+                                "createdAt": utc_now_iso(),
+                            }
+                        ),
+                        **ids,
+                    )
+                )
+            await self.streams.emit(TaskEnd(**ids))
+        await self.streams.redis.delete(names.current(session_id))
+        logger.warning("recovered input of a lost worker", extra={"session_id": session_id})
+
+    async def note_run_step(self, ctx: SessionContext, step: Step) -> None:
+        """Remember the running input's run step, so its failure can be shown if we die."""
+        await resolved(
+            self.streams.redis.hset(
+                self.streams.names.current(ctx.session_id),
+                "run_step",
+                json.dumps(step.to_dict()),
+            )
         )
 
     def cancel_running(self, session_id: str) -> bool:
@@ -195,6 +248,7 @@ class SessionRunner:
         try:
             async with Step(name="on_chat_start", type="run") as run:
                 run.input = {}
+                await self.note_run_step(ctx, run)
                 await call_user_function(self.app.on_chat_start)
         except Exception as exc:
             logger.exception("on_chat_start failed", extra={"session_id": ctx.session_id})
@@ -291,6 +345,7 @@ class SessionRunner:
                 return
             try:
                 async with Step(name="on_message", type="run", parent_id=message.id) as run:
+                    await self.note_run_step(ctx, run)
                     try:
                         await call_user_function(self.app.on_message, message)
                     finally:

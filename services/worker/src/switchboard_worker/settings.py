@@ -20,5 +20,7 @@ class WorkerSettings(Settings):
     lock_ttl_ms: int = Field(default=10_000, ge=1000)
     job_timeout: float = Field(default=3600.0, gt=0)
     manifest_ttl: int = Field(default=60, ge=5)
+    # On SIGTERM, running inputs get this long to finish before they are handed over.
+    shutdown_grace: int = Field(default=25, ge=1)
     # An app auth callback taking longer than this is a refused login.
     auth_timeout: float = Field(default=15.0, gt=0)

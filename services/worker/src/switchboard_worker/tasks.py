@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from typing import Any
 
@@ -20,27 +21,31 @@ from switchboard.aio import resolved
 from switchboard.names import RedisNames
 from switchboard.schema.control import StopRequest
 from switchboard.schema.jobs import session_input_adapter
+from switchboard.streams import JOB_FUNCTION
 from switchboard_worker.runner import SessionRunner
 
 __all__ = ("SessionDrainer", "run_session")
 
 logger = logging.getLogger(__name__)
 
-# KEYS: lock, inbox. ARGV: token. 1 = released or lost (stop), 0 = more input.
+# KEYS: lock, inbox, running zset. ARGV: token, session id.
+# 1 = released or lost (stop draining), 0 = more input arrived.
 _RELEASE_IF_EMPTY = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return 1
 end
 if redis.call('LLEN', KEYS[2]) == 0 then
   redis.call('DEL', KEYS[1])
+  redis.call('ZREM', KEYS[3], ARGV[2])
   return 1
 end
 return 0
 """
 
-# KEYS: lock. ARGV: token, ttl ms.
+# KEYS: lock, running zset. ARGV: token, ttl ms, session id, lapse time (unix s).
 _REFRESH = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3])
   return redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
 return 0
@@ -53,6 +58,7 @@ class SessionDrainer:
     def __init__(
         self, redis: Redis, names: RedisNames, runner: SessionRunner, lock_ttl_ms: int
     ) -> None:
+        self.streams = runner.streams
         self.redis = redis
         self.names = names
         self.runner = runner
@@ -62,6 +68,8 @@ class SessionDrainer:
         # Sessions whose lock this worker holds, and stops to apply between inputs.
         self.held: set[str] = set()
         self.pending_stops: set[str] = set()
+        # Set on SIGTERM: finish the running input, then hand the session over.
+        self.closing = False
 
     async def drain(self, session_id: str) -> str:
         lock = self.names.lock(session_id)
@@ -90,6 +98,15 @@ class SessionDrainer:
             self.pending_stops.add(sid)
         await self._drain_locked(sid, token)
 
+    async def _hand_over(self, session_id: str, token: str) -> None:
+        """Release the session and queue a drain job for whichever worker comes next."""
+        lock = self.names.lock(session_id)
+        if await resolved(self.redis.get(lock)) == token.encode():
+            await self.redis.delete(lock)
+        await resolved(self.redis.zrem(self.names.running, session_id))
+        await self.streams.enqueue_call(JOB_FUNCTION, uuid.uuid4().hex, session_id)
+        logger.info("session handed over", extra={"session_id": session_id})
+
     async def _claim(self, request: StopRequest) -> bool:
         key = self.names.stop_claim(request.session_id, request.id)
         return bool(await self.redis.set(key, "1", nx=True, ex=60))
@@ -97,17 +114,26 @@ class SessionDrainer:
     async def _drain_locked(self, session_id: str, token: str) -> int:
         lock = self.names.lock(session_id)
         inbox = self.names.inbox(session_id)
+        current = self.names.current(session_id)
         self.held.add(session_id)
-        heartbeat = asyncio.create_task(self._heartbeat(lock, token))
+        await self._refresh_lock(session_id, token)
+        heartbeat = asyncio.create_task(self._heartbeat(session_id, token))
         processed = 0
+        handed_over = False
         try:
+            await self.runner.recover(session_id)
             while True:
+                if self.closing:
+                    await self._hand_over(session_id, token)
+                    handed_over = True
+                    break
                 if session_id in self.pending_stops:
                     self.pending_stops.discard(session_id)
                     await self.runner.after_stop(session_id)
                 raw = await resolved(self.redis.lpop(inbox))
                 if raw is None or isinstance(raw, list):
-                    if await self._release(keys=[lock, inbox], args=[token]):
+                    keys = [lock, inbox, self.names.running]
+                    if await self._release(keys=keys, args=[token, session_id]):
                         break
                     continue
                 try:
@@ -117,8 +143,15 @@ class SessionDrainer:
                         "malformed session input dropped", extra={"session_id": session_id}
                     )
                     continue
+                await resolved(self.redis.hset(current, "input", raw))
                 await self.runner.handle(item)
+                await self.redis.delete(current)
                 processed += 1
+        except asyncio.CancelledError:
+            # Shut down mid-input: let another worker report it and go on at once.
+            if not handed_over:
+                await asyncio.shield(self._hand_over(session_id, token))
+            raise
         finally:
             self.held.discard(session_id)
             heartbeat.cancel()
@@ -126,10 +159,17 @@ class SessionDrainer:
                 await heartbeat
         return processed
 
-    async def _heartbeat(self, lock: str, token: str) -> None:
+    async def _refresh_lock(self, session_id: str, token: str) -> None:
+        lapse = time.time() + self.lock_ttl_ms / 1000
+        await self._refresh(
+            keys=[self.names.lock(session_id), self.names.running],
+            args=[token, self.lock_ttl_ms, session_id, lapse],
+        )
+
+    async def _heartbeat(self, session_id: str, token: str) -> None:
         while True:
             await asyncio.sleep(self.lock_ttl_ms / 3000)
-            await self._refresh(keys=[lock], args=[token, self.lock_ttl_ms])
+            await self._refresh_lock(session_id, token)
 
 
 async def run_session(ctx: dict[str, Any], session_id: str) -> str:

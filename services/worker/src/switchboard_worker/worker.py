@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from signal import Signals
 from typing import Any
 
 from arq.connections import create_pool
@@ -52,6 +53,13 @@ class WakeableWorker(Worker):
             listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await listener
+
+    def handle_sig_wait_for_completion(self, signum: Signals) -> None:
+        """Stop taking inputs, let running ones finish within the grace period."""
+        drainer = self.ctx.get("drainer")
+        if drainer is not None:
+            drainer.closing = True
+        super().handle_sig_wait_for_completion(signum)
 
     async def _listen(self) -> None:
         """Hold a pub/sub subscription to the wake channel, reconnecting with backoff."""
