@@ -24,6 +24,7 @@ __all__ = (
     "ProjectConfig",
     "Settings",
     "UiConfig",
+    "apply_overrides",
     "load_app_config",
 )
 
@@ -119,6 +120,23 @@ class AppConfig(BaseModel):
     project: ProjectConfig = Field(default_factory=ProjectConfig)
     features: FeaturesConfig = Field(default_factory=FeaturesConfig)
     ui: UiConfig = Field(default_factory=UiConfig, alias="UI")
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def apply_overrides(config: AppConfig, overrides: dict[str, Any]) -> AppConfig:
+    """A chat profile's ``config_overrides`` deep-merged into the configuration."""
+    data = config.model_dump(by_alias=False)
+    patch = {key.lower(): value for key, value in overrides.items() if isinstance(value, dict)}
+    return AppConfig.model_validate(_merge(data, patch))
 
 
 def load_app_config(path: Path | None) -> AppConfig:

@@ -135,8 +135,9 @@ class RedisNames:
         """Pub/sub channel announcing revoked token ids, so gateways drop their sockets."""
         return f"{self.prefix}:auth:revocations"
 
-    def auth_reply(self, call_id: str) -> str:
-        return f"{self.prefix}:auth:reply:{call_id}"
+    def call_reply(self, call_id: str) -> str:
+        """List a service blocks on for the reply to an app call."""
+        return f"{self.prefix}:call:reply:{call_id}"
 
     # --- gateways --------------------------------------------------------
     def gateway_wake(self, gateway_id: str) -> str:

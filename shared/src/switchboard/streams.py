@@ -21,7 +21,7 @@ from switchboard.schema.persist import ThreadUpsert, ThreadUpsertPayload
 from switchboard.schema.session import SessionRecord
 
 __all__ = (
-    "AUTH_FUNCTION",
+    "APP_CALL_FUNCTION",
     "JOB_FUNCTION",
     "UI_STREAM_MAXLEN",
     "Streams",
@@ -30,7 +30,7 @@ __all__ = (
 )
 
 JOB_FUNCTION = "run_session"
-AUTH_FUNCTION = "run_auth_call"
+APP_CALL_FUNCTION = "run_app_call"
 THREAD_NAME_MAX = 255
 # A reconnecting client can replay at most this many events of its session.
 UI_STREAM_MAXLEN = 10_000
@@ -190,7 +190,7 @@ class Streams:
         return bool(await self._enqueue_input(keys=keys, args=args))
 
     async def enqueue_call(self, function: str, job_id: str, argument: str) -> bool:
-        """Queue a job that is not a session input (e.g. an auth callback call)."""
+        """Queue a job that is not a session input (an app call, a rescue drain)."""
         now_ms = int(time.time() * 1000)
         keys = [job_key_prefix + job_id, self.names.queue]
         args: list[str | bytes | int] = [

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 
 from switchboard.aio import resolved
 from switchboard.internal_auth import InvalidServiceToken, verify_service_token
-from switchboard.schema.auth import HeaderAuthCall, PasswordAuthCall
+from switchboard.schema.app_calls import HeaderAuthCall, PasswordAuthCall
 from switchboard.schema.session import UserRef
 from switchboard.streams import Streams
 from switchboard.tokens import InvalidUserToken, decode_user_token, issue_user_token, read_token

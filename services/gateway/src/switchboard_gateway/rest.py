@@ -15,7 +15,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from switchboard.aio import resolved
-from switchboard.config import AppConfig
+from switchboard.app_calls import AppCallTimeout, call_app
+from switchboard.config import AppConfig, apply_overrides
+from switchboard.schema.app_calls import (
+    AppCall,
+    ChatProfilesCall,
+    StarterCategoriesCall,
+    StartersCall,
+)
 from switchboard.schema.jobs import ActionInput, ActionPayload, Reply
 from switchboard.schema.steps import ActionDict
 from switchboard.streams import Streams
@@ -52,6 +59,16 @@ class ActionRequest(BaseModel):
     sessionId: str
 
 
+def _markdown(config_dir: Path | None) -> str | None:
+    """Chainlit's welcome screen: ``chainlit.md`` beside the ``.chainlit`` folder."""
+    if config_dir is None:
+        return None
+    for candidate in (config_dir.parent / "chainlit.md", config_dir / "chainlit.md"):
+        if candidate.is_file():
+            return candidate.read_text(encoding="utf-8")
+    return None
+
+
 def _translation(language: str, dirs: list[Path]) -> dict[str, Any]:
     base = language.split("-")[0]
     for directory in dirs:
@@ -77,8 +94,10 @@ def build_router(
     manifest: Any,
     streams: Streams,
     action_timeout: float,
+    app_call_timeout: float = 10.0,
 ) -> APIRouter:
     router = APIRouter()
+    markdown = _markdown(config_dir)
     translation_dirs = ([config_dir / "translations"] if config_dir else []) + [
         _PACKAGED_TRANSLATIONS
     ]
@@ -157,25 +176,55 @@ def build_router(
             raise HTTPException(status_code=422, detail="Invalid language code")
         return {"translation": _translation(config.ui.language or language, translation_dirs)}
 
+    async def app_list(hook: str, call: AppCall, callbacks: dict[str, Any]) -> list[Any]:
+        if not callbacks.get(hook):
+            return []
+        try:
+            reply = await call_app(streams, call, timeout=app_call_timeout)
+        except AppCallTimeout as exc:
+            raise HTTPException(503, detail="The app did not answer; try again") from exc
+        return list(reply.value or [])
+
     @router.get("/project/settings")
-    async def project_settings(request: Request) -> dict[str, Any]:
-        await identity.require(request)
+    async def project_settings(
+        request: Request,
+        language: Annotated[str | None, Query(max_length=35)] = None,
+        chat_profile: Annotated[str | None, Query(max_length=255)] = None,
+    ) -> dict[str, Any]:
+        user = await identity.require(request)
         app_manifest = await manifest()
         callbacks = (app_manifest or {}).get("callbacks", {})
+        profiles = await app_list(
+            "set_chat_profiles", ChatProfilesCall(user=user, language=language), callbacks
+        )
+        starters = await app_list(
+            "set_starters", StartersCall(user=user, language=language), callbacks
+        )
+        categories = await app_list(
+            "set_starter_categories",
+            StarterCategoriesCall(user=user, language=language, chat_profile=chat_profile),
+            callbacks,
+        )
+        effective = config
+        chosen = next((p for p in profiles if p.get("name") == chat_profile), None)
+        if chosen and chosen.get("config_overrides"):
+            effective = apply_overrides(config, chosen["config_overrides"])
         return {
-            "ui": config.ui.model_dump(),
-            "features": config.features.model_dump(),
-            "userEnv": config.project.user_env,
-            "maskUserEnv": config.project.mask_user_env,
+            "ui": effective.ui.model_dump(),
+            "features": effective.features.model_dump(),
+            "userEnv": effective.project.user_env,
+            "maskUserEnv": effective.project.mask_user_env,
             "dataPersistence": True,
             "threadResumable": bool(callbacks.get("on_chat_resume")),
             "threadSharing": bool(
-                config.features.allow_thread_sharing and callbacks.get("on_shared_thread_view")
+                effective.features.allow_thread_sharing and callbacks.get("on_shared_thread_view")
             ),
-            "markdown": None,
-            "chatProfiles": [],
-            "starters": [],
-            "starterCategories": [],
+            "markdown": markdown,
+            "chatProfiles": [
+                {k: v for k, v in p.items() if k != "config_overrides"} for p in profiles
+            ],
+            "starters": starters,
+            "starterCategories": categories,
             "debugUrl": None,
         }
 

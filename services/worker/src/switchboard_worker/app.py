@@ -13,8 +13,8 @@ from arq.connections import RedisSettings
 
 from switchboard.config import AppConfig
 from switchboard.sdk.callbacks import AppCallbacks
-from switchboard.streams import AUTH_FUNCTION, JOB_FUNCTION, Streams
-from switchboard_worker.auth_calls import AuthCaller, run_auth_call
+from switchboard.streams import APP_CALL_FUNCTION, JOB_FUNCTION, Streams
+from switchboard_worker.app_calls import AppCaller, run_app_call
 from switchboard_worker.control import listen_control
 from switchboard_worker.loader import load_app
 from switchboard_worker.runner import SessionRunner
@@ -46,7 +46,7 @@ def create_worker(settings: WorkerSettings) -> WakeableWorker:
         runner = SessionRunner(streams, app, config, threads)
         drainer = SessionDrainer(redis, names, runner, settings.lock_ttl_ms)
         ctx["drainer"] = drainer
-        ctx["auth_caller"] = AuthCaller(redis, names, app)
+        ctx["app_caller"] = AppCaller(redis, names, app)
         ctx["background"] = [
             asyncio.create_task(
                 _publish_manifest(redis, names.app_manifest, app, config, settings.manifest_ttl)
@@ -65,7 +65,7 @@ def create_worker(settings: WorkerSettings) -> WakeableWorker:
     return WakeableWorker(
         functions=[
             func(run_session, name=JOB_FUNCTION, max_tries=MAX_TRIES, timeout=settings.job_timeout),
-            func(run_auth_call, name=AUTH_FUNCTION, max_tries=1, timeout=settings.auth_timeout),
+            func(run_app_call, name=APP_CALL_FUNCTION, max_tries=1, timeout=settings.auth_timeout),
         ],
         redis_settings=RedisSettings.from_dsn(settings.redis_url),
         queue_name=names.queue,

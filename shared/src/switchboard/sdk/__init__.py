@@ -43,6 +43,7 @@ from switchboard.sdk.chat_settings import ChatSettings
 from switchboard.sdk.context import ContextError, Emitter, SessionContext, context
 from switchboard.sdk.message import ErrorMessage, Message
 from switchboard.sdk.step import Step, step
+from switchboard.sdk.types import ChatProfile, Mode, ModeOption, Starter, StarterCategory
 from switchboard.sdk.user import PersistedUser, User
 from switchboard.sdk.user_session import user_session
 from switchboard.sdk.utils import make_async, run_sync, send_window_message, sleep
@@ -55,13 +56,18 @@ __all__ = (
     "AskFileMessage",
     "AskTimeoutError",
     "AskUserMessage",
+    "ChatProfile",
     "ChatSettings",
     "ContextError",
     "Emitter",
     "ErrorMessage",
     "Message",
+    "Mode",
+    "ModeOption",
     "PersistedUser",
     "SessionContext",
+    "Starter",
+    "StarterCategory",
     "Step",
     "User",
     "action_callback",

@@ -12,7 +12,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 
 from switchboard.internal_auth import InvalidServiceToken, verify_service_token
-from switchboard.schema.auth import OAuthCall
+from switchboard.schema.app_calls import OAuthCall
 from switchboard_auth.callbacks import CallbackUnavailable, run_callback
 from switchboard_auth.oauth.providers import Provider
 from switchboard_auth.policy import app_callbacks

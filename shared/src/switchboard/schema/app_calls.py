@@ -1,0 +1,98 @@
+"""Calls to app callbacks that are not part of a session's work.
+
+Auth callbacks (password, header, OAuth) and per-request hooks (chat
+profiles, starters, shared-thread view) run in workers, where app code lives;
+services queue a call and wait for its reply.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, TypeAdapter
+
+from switchboard.schema.envelope import new_event_id
+from switchboard.schema.session import UserRef
+
+__all__ = (
+    "AppCall",
+    "AppCallReply",
+    "ChatProfilesCall",
+    "HeaderAuthCall",
+    "OAuthCall",
+    "PasswordAuthCall",
+    "SharedThreadViewCall",
+    "StarterCategoriesCall",
+    "StartersCall",
+    "app_call_adapter",
+)
+
+
+class _Call(BaseModel):
+    id: str = Field(default_factory=new_event_id)
+
+
+class PasswordAuthCall(_Call):
+    kind: Literal["password"] = "password"
+    username: str
+    password: str = Field(repr=False)
+
+
+class HeaderAuthCall(_Call):
+    kind: Literal["header"] = "header"
+    headers: dict[str, str] = Field(repr=False)
+
+
+class OAuthCall(_Call):
+    kind: Literal["oauth"] = "oauth"
+    provider_id: str
+    token: str = Field(repr=False)
+    raw_user_data: dict[str, Any]
+    default_user: UserRef
+    id_token: str | None = Field(default=None, repr=False)
+
+
+class ChatProfilesCall(_Call):
+    kind: Literal["chat_profiles"] = "chat_profiles"
+    user: UserRef | None = None
+    language: str | None = None
+
+
+class StartersCall(_Call):
+    kind: Literal["starters"] = "starters"
+    user: UserRef | None = None
+    language: str | None = None
+
+
+class StarterCategoriesCall(_Call):
+    kind: Literal["starter_categories"] = "starter_categories"
+    user: UserRef | None = None
+    language: str | None = None
+    chat_profile: str | None = None
+
+
+class SharedThreadViewCall(_Call):
+    kind: Literal["shared_thread_view"] = "shared_thread_view"
+    thread: dict[str, Any]
+    viewer: UserRef | None = None
+
+
+AppCall = Annotated[
+    PasswordAuthCall
+    | HeaderAuthCall
+    | OAuthCall
+    | ChatProfilesCall
+    | StartersCall
+    | StarterCategoriesCall
+    | SharedThreadViewCall,
+    Field(discriminator="kind"),
+]
+app_call_adapter: TypeAdapter[AppCall] = TypeAdapter(AppCall)
+
+
+class AppCallReply(BaseModel):
+    """The callback's answer: a user for auth calls, JSON ``value`` for the others."""
+
+    user: UserRef | None = None
+    value: Any = None
+    error: str | None = None
