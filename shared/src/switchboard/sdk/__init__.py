@@ -41,6 +41,8 @@ from switchboard.sdk.callbacks import (
 from switchboard.sdk.chat_context import chat_context
 from switchboard.sdk.chat_settings import ChatSettings
 from switchboard.sdk.context import ContextError, Emitter, SessionContext, context
+from switchboard.sdk.generation import ChatGeneration, CompletionGeneration
+from switchboard.sdk.instrumentation import instrument_mistralai, instrument_openai
 from switchboard.sdk.message import ErrorMessage, Message
 from switchboard.sdk.step import Step, step
 from switchboard.sdk.types import ChatProfile, Mode, ModeOption, Starter, StarterCategory
@@ -56,8 +58,10 @@ __all__ = (
     "AskFileMessage",
     "AskTimeoutError",
     "AskUserMessage",
+    "ChatGeneration",
     "ChatProfile",
     "ChatSettings",
+    "CompletionGeneration",
     "ContextError",
     "Emitter",
     "ErrorMessage",
@@ -77,6 +81,8 @@ __all__ = (
     "context",
     "header_auth_callback",
     "input_widget",
+    "instrument_mistralai",
+    "instrument_openai",
     "make_async",
     "oauth_callback",
     "on_app_shutdown",

@@ -1,0 +1,253 @@
+"""Each example app, written as a Chainlit app with only its import line changed,
+produces Chainlit's event sequence and payload fields (reference §1.4-1.6)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support.client import ChainlitClient
+from tests.support.fixtures import EXAMPLES, StackFactory
+from tests.support.processes import module_server
+
+STEP_FIELDS = {
+    "name", "type", "id", "threadId", "parentId", "streaming", "metadata", "tags", "input",
+    "isError", "output", "createdAt", "start", "end", "language", "defaultOpen", "autoCollapse",
+    "showInput", "generation",
+}  # fmt: skip
+MESSAGE_FIELDS = {
+    "id", "threadId", "parentId", "createdAt", "command", "modes", "start", "end", "output",
+    "name", "type", "language", "streaming", "isError", "waitForAnswer", "metadata", "tags",
+}  # fmt: skip
+
+
+def _is(name: str, **fields: Any) -> Any:
+    return lambda m: m.get("name") == name and all(m.get(k) == v for k, v in fields.items())
+
+
+async def _started(stack: Any, client_factory: Any, **kwargs: Any) -> ChainlitClient:
+    client: ChainlitClient = client_factory(stack.url, **kwargs)
+    await client.start()
+    return client
+
+
+async def test_steps_example(make_stack: StackFactory, client_factory: Any) -> None:
+    stack = make_stack(EXAMPLES / "steps.py")
+    client = await _started(stack, client_factory)
+    await client.wait_for("task_end", timeout=15)
+    mark = len(client.events)
+    sent = await client.send("find cats")
+    done = await client.wait_for(
+        "new_message", lambda m: m["type"] == "assistant_message", since=mark, timeout=15
+    )
+    await client.wait_for("task_end", since=mark)
+    events = client.events[mark:]
+    new = {e.data["name"]: e.data for e in events if e.name == "new_message"}
+    run = new["on_message"]
+    assert run["type"] == "run" and run["parentId"] == sent["message"]["id"]
+    assert set(run) == STEP_FIELDS
+    search = new["search"]
+    assert search["type"] == "tool" and search["parentId"] == run["id"]
+    assert '"query": "find cats"' in search["input"]
+    assert new["rank"]["parentId"] == search["id"] and new["rank"]["type"] == "rerank"
+    assert new["tokenize"]["parentId"] == run["id"]
+    updates = {e.data["name"]: e.data for e in events if e.name == "update_message"}
+    assert updates["search"]["output"] == "2 results for find cats"
+    assert updates["rank"]["language"] == "json" and "doc-1" in updates["rank"]["output"]
+    assert updates["tokenize"]["output"].startswith("[")
+    assert updates["search"]["end"] and updates["search"]["start"]
+    stream = next(e.data for e in events if e.name == "stream_start")
+    assert stream["name"] == "summarise" and stream["output"] == "**summary** "
+    assert done.data["output"] == "2 results for find cats; **summary** of 2 words"
+    assert set(done.data) == MESSAGE_FIELDS
+    order = [e.name for e in events]
+    assert order[0] == "task_start" and order[-1] == "task_end"
+
+
+async def test_ask_example(make_stack: StackFactory, client_factory: Any) -> None:
+    stack = make_stack(EXAMPLES / "ask.py")
+    asks: list[Any] = []
+
+    async def answer(data: Any, *_: Any) -> Any:
+        asks.append(data)
+        if data["spec"]["type"] == "text":
+            return {"id": "5a2f0c36-4a55-4f9b-8b58-6b0f8b4f1d11", "output": "Ada", "name": "User"}
+        coffee = next(a for a in client.events if a.name == "action" and a.data["name"] == "coffee")
+        return coffee.data
+
+    client: ChainlitClient = client_factory(stack.url)
+    client.sio.on("ask", answer)
+    await client.start()
+    final = await client.wait_for(
+        "new_message", lambda m: m["output"] == "Ada drinks coffee.", timeout=20
+    )
+    text, action = asks
+    assert text["spec"]["type"] == "text" and text["spec"]["timeout"] == 30
+    assert text["spec"]["step_id"] == text["msg"]["id"] and text["msg"]["waitForAnswer"] is True
+    assert action["spec"]["type"] == "action"
+    assert sorted(action["spec"]["keys"]) == sorted(
+        e.data["id"] for e in client.events if e.name == "action"
+    )
+    assert action["msg"]["output"] == "Hello Ada! Tea or coffee?"
+    names = client.names()
+    first_ask = names.index("action")
+    assert names[first_ask + 2] == "ask"
+    after = names[names.index("ask") + 1 : names.index("ask") + 4]
+    assert after == ["task_end", "clear_ask", "task_start"]
+    selected = await client.wait_for(
+        "update_message", lambda m: m["output"] == "**Selected:** Coffee"
+    )
+    assert selected.data["id"] == action["msg"]["id"]
+    assert final.data["parentId"] is not None
+
+
+async def test_actions_example(make_stack: StackFactory, client_factory: Any) -> None:
+    stack = make_stack(EXAMPLES / "actions.py")
+    client = await _started(stack, client_factory)
+    action = await client.wait_for("action", timeout=15)
+    message = next(
+        e.data
+        for e in client.events
+        if e.name == "new_message" and e.data["type"] == "assistant_message"
+    )
+    assert action.data == {
+        "name": "greet",
+        "payload": {"who": "world"},
+        "label": "Greet",
+        "tooltip": "",
+        "icon": None,
+        "forId": message["id"],
+        "id": action.data["id"],
+    }
+    async with httpx.AsyncClient(base_url=stack.url, timeout=20) as http:
+        response = await http.post(
+            "/project/action", json={"action": action.data, "sessionId": client.session_id}
+        )
+    assert response.json() == {"success": True, "response": "greeted"}
+    await client.wait_for("new_message", lambda m: m["output"] == "Hello, world!")
+    removed = await client.wait_for("remove_action")
+    assert removed.data["id"] == action.data["id"]
+    interaction = await client.wait_for("first_interaction")
+    assert interaction.data["interaction"] == "greet"
+
+
+async def test_chat_settings_example(make_stack: StackFactory, client_factory: Any) -> None:
+    stack = make_stack(EXAMPLES / "chat_settings.py")
+    client = await _started(stack, client_factory)
+    settings = await client.wait_for("chat_settings", timeout=15)
+    widgets = {w["id"]: w for w in settings.data}
+    assert [w["type"] for w in settings.data] == [
+        "select", "switch", "slider", "textinput", "numberinput", "tags", "multiselect",
+        "checkbox", "radio", "datepicker",
+    ]  # fmt: skip
+    assert widgets["model"]["items"] == [
+        {"label": "small", "value": "small"},
+        {"label": "large", "value": "large"},
+    ]
+    assert widgets["model"]["initial"] == "small"
+    assert set(widgets["stream"]) == {
+        "type", "id", "label", "initial", "tooltip", "description", "disabled",
+    }  # fmt: skip
+    assert widgets["temperature"]["min"] == 0 and widgets["temperature"]["step"] == 0.1
+    await client.wait_for("new_message", lambda m: m["output"] == "model=small")
+    await client.wait_for("task_end")
+    mark = len(client.events)
+    await client.emit("chat_settings_change", {"model": "large", "temperature": 0.5})
+    await client.wait_for(
+        "new_message", lambda m: m["output"] == "now model=large temp=0.5", since=mark
+    )
+    names = client.names(mark)
+    assert names[0] == "task_start" and names[-1] == "task_end"
+
+
+async def test_chat_profiles_example(make_stack: StackFactory, client_factory: Any) -> None:
+    stack = make_stack(EXAMPLES / "chat_profiles.py")
+    async with httpx.AsyncClient(base_url=stack.url, timeout=20) as http:
+        for _ in range(100):
+            settings = (await http.get("/project/settings", params={"language": "en-US"})).json()
+            if settings["chatProfiles"]:
+                break
+        assert [p["name"] for p in settings["chatProfiles"]] == ["Fast", "Careful"]
+        assert "config_overrides" not in settings["chatProfiles"][1]
+        assert settings["chatProfiles"][0]["default"] is True
+        assert [s["message"] for s in settings["starters"]] == ["hi", "help"]
+        assert settings["ui"]["name"] == "Assistant" and settings["features"]["latex"] is False
+        careful = (await http.get("/project/settings", params={"chat_profile": "Careful"})).json()
+        assert careful["ui"]["name"] == "Careful Assistant"
+        assert careful["features"]["latex"] is True
+    client = await _started(stack, client_factory, auth={**_auth(), "chatProfile": "Careful"})
+    await client.send("hello")
+    await client.wait_for("new_message", lambda m: m["output"] == "[Careful] hello", timeout=15)
+
+
+def _auth() -> dict[str, Any]:
+    from tests.support.client import chainlit_auth
+
+    return chainlit_auth()
+
+
+async def test_commands_example(make_stack: StackFactory, client_factory: Any) -> None:
+    stack = make_stack(EXAMPLES / "commands.py")
+    client = await _started(stack, client_factory)
+    commands = await client.wait_for("set_commands", timeout=15)
+    assert commands.data == [{"id": "search", "icon": "globe", "description": "Search the web"}]
+    modes = await client.wait_for("set_modes")
+    assert modes.data[0]["options"][0] == {
+        "id": "quick", "name": "Quick", "description": None, "icon": None, "default": True,
+    }  # fmt: skip
+    await client.wait_for("task_end")
+    mark = len(client.events)
+    await client.send("cats", command="search", modes={"depth": "deep"})
+    await client.wait_for(
+        "new_message", lambda m: m["output"] == "command=search depth=deep", since=mark
+    )
+
+
+@pytest.fixture
+def openai_server() -> Iterator[str]:
+    with module_server("tests.support.openai_server") as url:
+        yield url
+
+
+async def test_openai_example(
+    make_stack: StackFactory, client_factory: Any, openai_server: str
+) -> None:
+    stack = make_stack(
+        EXAMPLES / "openai_chat.py",
+        extra_env={
+            "OPENAI_BASE_URL": f"{openai_server}/v1",
+            "OPENAI_API_KEY": "test-key",
+            "OPENAI_MODEL": "test-model",
+        },
+    )
+    client = await _started(stack, client_factory)
+    mark = len(client.events)
+    await client.send("hello there")
+    final = await client.wait_for(
+        "new_message",
+        lambda m: m["type"] == "assistant_message" and not m["streaming"],
+        since=mark,
+        timeout=20,
+    )
+    assert final.data["output"] == "echo: hello there"
+    llm = await client.wait_for("update_message", _is("test-model", type="llm"), since=mark)
+    generation = llm.data["generation"]
+    assert generation["type"] == "CHAT" and generation["provider"] == "openai"
+    assert generation["model"] == "test-model"
+    assert generation["settings"] == {"temperature": 0.2}
+    assert generation["messages"] == [{"role": "user", "content": "hello there"}]
+    assert generation["messageCompletion"] == {"role": "assistant", "content": "echo: hello there"}
+    assert generation["ttFirstToken"] is not None and generation["duration"] > 0
+    assert llm.data["output"] == "echo: hello there"
+    started = next(
+        e.data for e in client.events[mark:] if e.name == "new_message" and e.data["type"] == "llm"
+    )
+    run = next(
+        e.data
+        for e in client.events[mark:]
+        if e.name == "new_message" and e.data["name"] == "on_message"
+    )
+    assert started["parentId"] == run["id"]
