@@ -10,7 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from switchboard.internal_auth import InternalCaller, InvalidServiceToken, verify_service_token
 
-__all__ = ("ReadinessCheck", "health_router", "service_caller")
+__all__ = ("ReadinessCheck", "health_router", "serve", "service_caller")
 
 ReadinessCheck = Callable[[], Awaitable[None]]
 
@@ -58,3 +58,10 @@ def service_caller(app: FastAPI, audience: str) -> Callable[..., InternalCaller]
             raise HTTPException(status_code=401, detail="Invalid service token") from exc
 
     return dependency
+
+
+def serve(app: object, host: str, port: int, **options: object) -> None:
+    """Run an ASGI app the way every Switchboard service does (logs are ours)."""
+    import uvicorn
+
+    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, **options)  # type: ignore[arg-type]

@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 import sys
 
-import uvicorn
-
 from switchboard.logs import configure_logging
+from switchboard.service import serve
 from switchboard_auth.app import create_app
 from switchboard_auth.cli import users_app
 from switchboard_auth.db.engine import migrate
@@ -29,13 +28,7 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"switchboard-auth: unknown command {command!r} (serve, migrate, users)")
     if "--no-migrate" not in args:
         asyncio.run(migrate(settings.database_url))
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,
-    )
+    serve(create_app(settings), settings.host, settings.port)
 
 
 if __name__ == "__main__":

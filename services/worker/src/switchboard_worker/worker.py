@@ -16,11 +16,11 @@ from typing import Any
 from arq.connections import create_pool
 from arq.worker import Worker
 
+from switchboard.pubsub import subscribe_forever
+
 __all__ = ("WakeableWorker",)
 
 logger = logging.getLogger(__name__)
-
-_MAX_BACKOFF_S = 30.0
 
 
 class WakeableWorker(Worker):
@@ -62,24 +62,7 @@ class WakeableWorker(Worker):
         super().handle_sig_wait_for_completion(signum)
 
     async def _listen(self) -> None:
-        """Hold a pub/sub subscription to the wake channel, reconnecting with backoff."""
-        backoff = 0.5
-        while True:
-            pubsub = self.pool.pubsub(ignore_subscribe_messages=True)
-            try:
-                await pubsub.subscribe(self.wake_channel)
-                backoff = 0.5
-                async for _message in pubsub.listen():
-                    self._wake.set()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # connection-level failure: retry with capped backoff
-                logger.warning(
-                    "wake channel lost, reconnecting",
-                    extra={"error": repr(exc), "retry_in_s": backoff},
-                )
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, _MAX_BACKOFF_S)
-            finally:
-                with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+        async def wake(_: bytes) -> None:
+            self._wake.set()
+
+        await subscribe_forever(self.pool, self.wake_channel, wake)

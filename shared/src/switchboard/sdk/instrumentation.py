@@ -143,7 +143,7 @@ def instrument_openai() -> None:
     ):
         original = cls.create
         if not getattr(original, "__switchboard_instrumented__", False):
-            cls.create = wrap(original)
+            cls.create = wrap(original)  # type: ignore[method-assign]
 
 
 def instrument_mistralai() -> None:
