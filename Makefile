@@ -19,7 +19,20 @@ check-uv:
 
 install: .venv ## Install every workspace package and dev tool into .venv
 
-run: .venv ## Start the whole stack with the demo app (SQLite, local disk, a local Redis)
+WEB_DIST := services/gateway/src/switchboard_gateway/static/dist/index.html
+WEB_SRC := $(shell find web/src -type f 2>/dev/null) web/index.html web/package.json web/package-lock.json web/vite.config.ts
+
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+
+$(WEB_DIST): web/node_modules/.package-lock.json $(WEB_SRC)
+	cd web && npm run build
+
+.PHONY: web
+web: web/node_modules/.package-lock.json ## Build the browser UI into the gateway (npm ci + vite build)
+	cd web && npm run build
+
+run: .venv $(WEB_DIST) ## Start the whole stack with the demo app (SQLite, local disk, a local Redis)
 	$(UV) run --frozen switchboard run $(APP) --port $(PORT)
 
 test: .venv ## Run the test suite (needs PostgreSQL and Redis; see README)
@@ -34,3 +47,20 @@ typecheck: .venv ## mypy --strict over shared/ and services/
 
 bench: .venv ## Message latency and throughput at 1 and 50 sessions
 	$(UV) run --frozen python bench/latency.py --sessions 1 --sessions 50
+
+.PHONY: images deploy-check compose-up
+IMAGE_PREFIX ?= switchboard
+IMAGE_TAG ?= latest
+
+images: ## docker build every service image (+ the worker with the demo app)
+	@for service in gateway sessions auth persistence worker; do \
+	  docker build -f services/$$service/Dockerfile -t $(IMAGE_PREFIX)/$$service:$(IMAGE_TAG) . || exit 1; \
+	done
+	docker build -f services/worker/Dockerfile --target demo -t $(IMAGE_PREFIX)/worker-demo:$(IMAGE_TAG) .
+
+deploy-check: .venv ## Validate deploy/: compose schema and references, kustomize overlays, images, dashboard
+	$(UV) run --frozen pytest -q tests/deploy/test_compose_static.py tests/deploy/test_k8s.py tests/deploy/test_images_and_dashboards.py
+
+compose-up: ## docker compose up the whole stack (needs deploy/.env, see deploy/.env.example)
+	@test -f deploy/.env || { echo "deploy/.env missing: cp deploy/.env.example deploy/.env and fill it in" >&2; exit 1; }
+	docker compose -f deploy/compose.yaml up -d --build --wait

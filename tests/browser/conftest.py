@@ -6,11 +6,11 @@ never skip (``apt-get install -y chromium``; Node.js with npm).
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -96,9 +96,10 @@ class PageErrors:
 
     def __init__(self) -> None:
         self.errors: list[str] = []
+        self.allowed: list[re.Pattern[str]] = []
 
     def console(self, message: ConsoleMessage) -> None:
-        if message.type == "error":
+        if message.type == "error" and not any(p.search(message.text) for p in self.allowed):
             self.errors.append(f"console: {message.text}")
 
     def page_error(self, error: Any) -> None:
@@ -119,7 +120,15 @@ async def open_page(
     contexts: list[Any] = []
     errors = PageErrors()
 
-    async def factory(url: str, *, width: int = 1280, height: int = 800, **options: Any) -> Page:
+    async def factory(
+        url: str,
+        *,
+        width: int = 1280,
+        height: int = 800,
+        allow_console: tuple[str, ...] = (),
+        **options: Any,
+    ) -> Page:
+        errors.allowed += [re.compile(pattern) for pattern in allow_console]
         context = await browser.new_context(viewport={"width": width, "height": height}, **options)
         contexts.append(context)
         page = await context.new_page()

@@ -206,6 +206,7 @@ async def test_theme_toggle_persists_and_screenshots(open_page: OpenPage, demo_u
     await wait_idle(page)
     await page.locator("[data-testid=step] .step-head").click()
     await page.locator(COMPOSER).blur()
+    await page.mouse.move(5, 400)
     await save_screenshot(page, "chat-dark.png")
 
     await page.get_by_test_id("theme-toggle").click()
@@ -213,6 +214,7 @@ async def test_theme_toggle_persists_and_screenshots(open_page: OpenPage, demo_u
     assert await page.evaluate("localStorage.getItem('theme')") == "light"
     background = await page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background == "rgb(255, 255, 255)"
+    await page.mouse.move(5, 400)
     await save_screenshot(page, "chat-light.png")
 
     await page.reload()

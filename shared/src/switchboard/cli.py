@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from switchboard.config import generate_secret
+from switchboard.ops import register as register_ops
 from switchboard.stack import LocalRedis, LocalStack, StackError
 
 __all__ = ("app", "main")
@@ -114,6 +115,9 @@ def users(ctx: typer.Context) -> None:
 def create_secret() -> None:
     """Print a random secret for SWITCHBOARD_SERVICE_SECRET or CHAINLIT_AUTH_SECRET."""
     typer.echo(generate_secret())
+
+
+register_ops(app)
 
 
 def main() -> None:

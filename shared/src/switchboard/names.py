@@ -14,6 +14,11 @@ __all__ = ("PERSIST_GROUP", "RedisNames")
 PERSIST_GROUP = "persistence"
 
 
+def _glob_escape(text: str) -> str:
+    """``text`` matched literally inside a Redis glob pattern."""
+    return "".join(f"\\{char}" if char in "*?[]\\" else char for char in text)
+
+
 @dataclass(frozen=True, slots=True)
 class RedisNames:
     prefix: str = "sb"
@@ -79,6 +84,16 @@ class RedisNames:
             self.current(session_id),
         )
 
+    @property
+    def session_pattern(self) -> str:
+        """SCAN pattern matching every session hash and none of its satellite keys."""
+        return f"{_glob_escape(self.prefix)}:s:{{*}}"
+
+    @property
+    def asks_pattern(self) -> str:
+        """SCAN pattern matching every session's pending-asks hash."""
+        return f"{self.session_pattern}:asks"
+
     # --- sessions registry ----------------------------------------------
     @property
     def expiring(self) -> str:
@@ -95,6 +110,11 @@ class RedisNames:
     def queue(self) -> str:
         """The arq queue (a sorted set of job ids)."""
         return f"{self.prefix}:queue"
+
+    @property
+    def worker_health(self) -> str:
+        """arq's health-check key for the queue: set with a TTL by live workers."""
+        return f"{self.queue}:health-check"
 
     @property
     def queue_wake(self) -> str:

@@ -1,0 +1,91 @@
+"""The persistence service: the stream consumer plus its REST API."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from redis.asyncio import Redis
+
+from switchboard.service import health_router
+from switchboard_persistence.api import build_router
+from switchboard_persistence.consumer import ConsumerOptions, PersistConsumer
+from switchboard_persistence.db.engine import make_engine
+from switchboard_persistence.errors import PersistenceError
+from switchboard_persistence.repository import Repository
+from switchboard_persistence.settings import PersistenceSettings
+
+__all__ = ("create_app",)
+
+logger = logging.getLogger(__name__)
+
+# A graceful stop finishes the batch at hand; past this the consumer task is cancelled
+# (its entries stay pending and are re-read, so nothing is lost either way).
+_STOP_TIMEOUT_S = 10.0
+
+
+def consumer_options(settings: PersistenceSettings) -> ConsumerOptions:
+    return ConsumerOptions(
+        consumer_name=settings.consumer_name,
+        batch_size=settings.batch_size,
+        claim_idle_ms=settings.claim_idle_ms,
+        max_deliveries=settings.max_deliveries,
+        maintenance_interval=min(5.0, settings.claim_idle_ms / 2000),
+    )
+
+
+async def _stop(consumer: PersistConsumer, task: asyncio.Task[None]) -> None:
+    consumer.stop()
+    try:
+        await asyncio.wait_for(asyncio.shield(task), timeout=_STOP_TIMEOUT_S)
+    except TimeoutError:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    except Exception:
+        logger.exception("persistence consumer ended with an error")
+
+
+def create_app(settings: PersistenceSettings | None = None) -> FastAPI:
+    settings = settings or PersistenceSettings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings)
+        redis = Redis.from_url(settings.redis_url)
+        repository = Repository(engine)
+        consumer = PersistConsumer(redis, repository, settings.names, consumer_options(settings))
+        app.state.repository = repository
+        app.state.redis = redis
+        app.state.consumer = consumer
+        task = asyncio.create_task(consumer.run(), name="persistence-consumer")
+        app.state.consumer_task = task  # a strong reference keeps the task alive
+        try:
+            yield
+        finally:
+            await _stop(consumer, task)
+            await redis.aclose()
+            await engine.dispose()
+
+    app = FastAPI(title="switchboard-persistence", lifespan=lifespan)
+    app.state.service_secret = settings.require_service_secret()
+
+    async def database_ready() -> None:
+        repository: Repository = app.state.repository
+        await repository.ping()
+
+    async def redis_ready() -> None:
+        redis: Redis = app.state.redis
+        await redis.ping()
+
+    @app.exception_handler(PersistenceError)
+    async def persistence_error(_: Request, exc: PersistenceError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=exc.status_code)
+
+    app.include_router(health_router({"database": database_ready, "redis": redis_ready}))
+    app.include_router(build_router(app))
+    return app

@@ -1,0 +1,1 @@
+"""The persistence database: tables and engine."""

@@ -1,0 +1,456 @@
+"""Reads and writes of threads and steps, independent of HTTP and Redis.
+
+Writes are idempotent by natural key (thread id, step id) so a redelivered
+stream entry changes nothing. A step or delete names its thread; an event can
+never touch a step that belongs to another thread, whatever ids it carries.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from switchboard.schema import (
+    ElementDict,
+    FeedbackDict,
+    PersistEvent,
+    StepDelete,
+    StepDict,
+    StepUpsert,
+    ThreadDict,
+    ThreadUpsert,
+)
+from switchboard_persistence.db.models import (
+    ID_MAX,
+    THREAD_NAME_MAX,
+    Element,
+    Feedback,
+    Step,
+    Thread,
+    UtcDateTime,
+)
+from switchboard_persistence.errors import InvalidEvent
+
+__all__ = ("Repository", "apply_events", "iso", "thread_of", "validate_event")
+
+logger = logging.getLogger(__name__)
+
+THREADS = cast(Table, Thread.__table__)
+STEPS = cast(Table, Step.__table__)
+ELEMENTS = cast(Table, Element.__table__)
+FEEDBACKS = cast(Table, Feedback.__table__)
+
+# A ``run`` step never replaces one of these (Chainlit's COALESCE rule).
+_GENERIC_TYPES = ("run", "undefined")
+
+
+def iso(value: datetime) -> str:
+    """Chainlit's timestamp format: ISO-8601 UTC with microseconds and a trailing ``Z``."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _event_time(event: PersistEvent) -> datetime:
+    return datetime.fromtimestamp(event.ts, UTC)
+
+
+def _clean(value: Any) -> Any:
+    """Drop NUL characters: PostgreSQL rejects them in text and JSONB alike."""
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+def thread_of(event: PersistEvent) -> str | None:
+    """The thread an event writes to: the producer's envelope first, then the step's own field."""
+    thread_id: str | None = event.thread_id
+    if not thread_id and isinstance(event, StepUpsert):
+        thread_id = event.payload.threadId
+    return thread_id or None
+
+
+def _check_id(value: str | None, what: str, *, required: bool) -> None:
+    if value is None or value == "":
+        if required:
+            raise InvalidEvent(f"{what} is missing")
+        return
+    if len(value) > ID_MAX:
+        raise InvalidEvent(f"{what} is longer than {ID_MAX} characters")
+
+
+def validate_event(event: PersistEvent) -> None:
+    """Reject what parses but cannot be stored, before it reaches a transaction."""
+    _check_id(thread_of(event), "thread id", required=True)
+    if isinstance(event, StepUpsert):
+        _check_id(event.payload.id, "step id", required=True)
+        _check_id(event.payload.parentId, "parent id", required=False)
+    elif isinstance(event, StepDelete):
+        _check_id(event.payload.id, "step id", required=True)
+
+
+def _insert(conn: AsyncConnection, table: Table) -> postgresql.Insert | sqlite.Insert:
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    if conn.dialect.name == "sqlite":
+        return sqlite.insert(table)
+    raise RuntimeError(f"unsupported database dialect {conn.dialect.name!r}")
+
+
+# --- writes ------------------------------------------------------------------
+
+
+async def _ensure_threads(conn: AsyncConnection, first_seen: dict[str, datetime]) -> None:
+    """Create bare thread rows for steps whose thread is not stored yet."""
+    if not first_seen:
+        return
+    rows = [
+        {"id": tid, "created_at": at, "updated_at": at}
+        for tid, at in sorted(first_seen.items())  # one lock order for every consumer
+    ]
+    stmt = _insert(conn, THREADS).on_conflict_do_nothing(index_elements=["id"])
+    await conn.execute(stmt, rows)
+
+
+async def _touch_threads(conn: AsyncConnection, last_seen: dict[str, datetime]) -> None:
+    """Move ``updated_at`` forward so thread lists order by latest activity."""
+    if not last_seen:
+        return
+    at = bindparam("at", type_=UtcDateTime())
+    stmt = (
+        update(THREADS)
+        .where(THREADS.c.id == bindparam("tid"), THREADS.c.updated_at < at)
+        .values(updated_at=at)
+    )
+    await conn.execute(stmt, [{"tid": t, "at": a} for t, a in sorted(last_seen.items())])
+
+
+async def _upsert_thread(conn: AsyncConnection, event: ThreadUpsert, thread_id: str) -> None:
+    at = _event_time(event)
+    await _ensure_threads(conn, {thread_id: at})
+    row = (
+        await conn.execute(
+            select(THREADS.c.user_identifier, THREADS.c.updated_at, THREADS.c["metadata"])
+            .where(THREADS.c.id == thread_id)
+            .with_for_update()
+        )
+    ).one()
+    payload = event.payload
+    owner: str | None = row.user_identifier
+    if payload.user_identifier and owner and payload.user_identifier != owner:
+        # A thread never changes hands: refuse the whole update rather than guess.
+        logger.warning(
+            "thread upsert for another user's thread ignored",
+            extra={"thread_id": thread_id, "session_id": event.session_id},
+        )
+        return
+    values: dict[str, Any] = {}
+    if payload.name is not None:
+        values["name"] = _clean(payload.name)[:THREAD_NAME_MAX]
+    if payload.user_id is not None:
+        values["user_id"] = _clean(payload.user_id)
+    if payload.user_identifier is not None:
+        values["user_identifier"] = _clean(payload.user_identifier)
+    if payload.tags is not None:
+        values["tags"] = _clean(payload.tags)
+    if payload.metadata is not None:
+        merged: dict[str, Any] = dict(row._mapping["metadata"] or {})
+        for key, value in _clean(payload.metadata).items():
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+        values["metadata"] = merged
+    if at > row.updated_at:
+        values["updated_at"] = at
+    if values:
+        await conn.execute(update(THREADS).where(THREADS.c.id == thread_id).values(**values))
+
+
+def _step_row(event: StepUpsert, thread_id: str) -> dict[str, Any]:
+    step = event.payload
+    row = {
+        "id": step.id,
+        "thread_id": thread_id,
+        "seq_thread": thread_id,
+        "parent_id": step.parentId,
+        "name": step.name,
+        "type": step.type,
+        "input": step.input,
+        "output": step.output,
+        # An empty dict means "nothing to say", as in Chainlit; it never clears stored metadata.
+        "metadata": step.metadata or None,
+        "tags": step.tags,
+        "is_error": step.isError,
+        "streaming": step.streaming,
+        "wait_for_answer": step.waitForAnswer,
+        "created_at": step.createdAt,
+        "start": step.start,
+        "end": step.end,
+        "command": step.command,
+        "modes": step.modes,
+        "generation": step.generation,
+        "show_input": step.showInput,
+        "language": step.language,
+        "default_open": step.defaultOpen,
+        "auto_collapse": step.autoCollapse,
+        "icon": step.icon,
+    }
+    return cast(dict[str, Any], _clean(row))
+
+
+def _step_upsert_statement(conn: AsyncConnection) -> Any:
+    c = STEPS.c
+    next_seq = (
+        select(func.coalesce(func.max(c.seq), 0) + 1)
+        .where(c.thread_id == bindparam("seq_thread"))
+        .scalar_subquery()
+    )
+    stmt = _insert(conn, STEPS).values(seq=next_seq)
+    new = stmt.excluded
+
+    def take_new(name: str) -> ColumnElement[Any]:
+        return func.coalesce(new[name], c[name])
+
+    def keep_text(name: str) -> ColumnElement[Any]:
+        # An empty update never erases text a step already has.
+        return case(
+            (func.coalesce(new[name], "") == "", func.coalesce(c[name], new[name])),
+            else_=new[name],
+        )
+
+    kept = {"id", "thread_id", "seq", "created_at", "type", "input", "output"}
+    set_: dict[str, Any] = {col.key: take_new(col.key) for col in c if col.key not in kept}
+    set_["input"] = keep_text("input")
+    set_["output"] = keep_text("output")
+    set_["type"] = case(
+        (
+            (new.type == "run")
+            & c.type.is_not(None)
+            # Spelled out: executemany cannot expand an IN list.
+            & and_(*(c.type != generic for generic in _GENERIC_TYPES)),
+            c.type,
+        ),
+        else_=func.coalesce(new.type, c.type),
+    )
+    # The first timestamp stays, so a step keeps its place in the thread.
+    set_["created_at"] = func.coalesce(c.created_at, new.created_at)
+    return stmt.on_conflict_do_update(
+        index_elements=["id"],
+        set_=set_,
+        # Same thread only: an id that collides with another thread's step changes nothing.
+        where=c.thread_id == new.thread_id,
+    )
+
+
+async def _upsert_steps(conn: AsyncConnection, events: Sequence[tuple[StepUpsert, str]]) -> None:
+    first_seen: dict[str, datetime] = {}
+    for event, thread_id in events:
+        first_seen.setdefault(thread_id, _event_time(event))
+    await _ensure_threads(conn, first_seen)
+    rows = [_step_row(event, thread_id) for event, thread_id in events]
+    await conn.execute(_step_upsert_statement(conn), rows)
+
+
+async def _delete_step(conn: AsyncConnection, event: StepDelete, thread_id: str) -> None:
+    """Delete a step with its descendants, their elements and their feedback."""
+    c = STEPS.c
+    tree = (
+        select(c.id)
+        .where(c.id == event.payload.id, c.thread_id == thread_id)
+        .cte("doomed", recursive=True)
+    )
+    child = STEPS.alias("child")
+    tree = tree.union(
+        select(child.c.id).where(child.c.parent_id == tree.c.id, child.c.thread_id == thread_id)
+    )
+    ids = list((await conn.execute(select(tree.c.id))).scalars())
+    if not ids:
+        return
+    await conn.execute(delete(FEEDBACKS).where(FEEDBACKS.c.for_id.in_(ids)))
+    await conn.execute(delete(ELEMENTS).where(ELEMENTS.c.for_id.in_(ids)))
+    await conn.execute(delete(STEPS).where(c.id.in_(ids), c.thread_id == thread_id))
+
+
+async def apply_events(conn: AsyncConnection, events: Sequence[PersistEvent]) -> None:
+    """Apply events in order inside the caller's transaction.
+
+    Consecutive step upserts go to the database as one executemany.
+    """
+    touched: dict[str, datetime] = {}
+    run: list[tuple[StepUpsert, str]] = []
+
+    async def flush() -> None:
+        if run:
+            await _upsert_steps(conn, run)
+            run.clear()
+
+    for event in events:
+        validate_event(event)
+        thread_id = cast(str, thread_of(event))
+        if isinstance(event, StepUpsert):
+            if event.payload.threadId and event.payload.threadId != thread_id:
+                logger.warning(
+                    "step names another thread than its envelope; the envelope wins",
+                    extra={"thread_id": thread_id, "session_id": event.session_id},
+                )
+            run.append((event, thread_id))
+            at = _event_time(event)
+            touched[thread_id] = max(at, touched.get(thread_id, at))
+            continue
+        await flush()
+        if isinstance(event, ThreadUpsert):
+            await _upsert_thread(conn, event, thread_id)
+        else:
+            await _delete_step(conn, event, thread_id)
+    await flush()
+    await _touch_threads(conn, touched)
+
+
+# --- reads -------------------------------------------------------------------
+
+
+def _step_dict(m: Any) -> StepDict:
+    feedback = None
+    if m["fb_id"] is not None:
+        feedback = FeedbackDict(
+            forId=m["id"], id=m["fb_id"], value=1 if m["fb_value"] else 0, comment=m["fb_comment"]
+        )
+    return StepDict(
+        id=m["id"],
+        threadId=m["thread_id"],
+        parentId=m["parent_id"],
+        name=m["name"],
+        type=m["type"],
+        input=m["input"],
+        output=m["output"],
+        metadata=m["metadata"] or {},
+        tags=m["tags"],
+        isError=m["is_error"],
+        streaming=m["streaming"],
+        waitForAnswer=m["wait_for_answer"],
+        createdAt=m["created_at"],
+        start=m["start"],
+        end=m["end"],
+        command=m["command"],
+        modes=m["modes"],
+        generation=m["generation"],
+        showInput=m["show_input"],
+        language=m["language"],
+        defaultOpen=m["default_open"],
+        autoCollapse=m["auto_collapse"],
+        icon=m["icon"],
+        feedback=feedback,
+    )
+
+
+def _element_dict(m: Any) -> ElementDict:
+    return ElementDict(
+        id=m["id"],
+        threadId=m["thread_id"],
+        type=m["type"],
+        chainlitKey=m["chainlit_key"],
+        path=m["path"],
+        url=m["url"],
+        objectKey=m["object_key"],
+        name=m["name"],
+        display=m["display"] or "inline",
+        size=m["size"],
+        language=m["language"],
+        page=m["page"],
+        props=m["props"],
+        autoPlay=m["auto_play"],
+        playerConfig=m["player_config"],
+        forId=m["for_id"],
+        mime=m["mime"],
+    )
+
+
+def _unique_steps(rows: Iterable[Any]) -> list[StepDict]:
+    seen: set[str] = set()
+    steps: list[StepDict] = []
+    for row in rows:
+        m = row._mapping
+        if m["id"] in seen:  # more than one feedback row joined: the first wins
+            continue
+        seen.add(m["id"])
+        steps.append(_step_dict(m))
+    return steps
+
+
+@dataclass(frozen=True, slots=True)
+class Repository:
+    """The persistence database behind one engine."""
+
+    engine: AsyncEngine
+
+    async def ping(self) -> None:
+        """Readiness: the database answers and the schema is migrated."""
+        async with self.engine.connect() as conn:
+            await conn.execute(select(THREADS.c.id).limit(1))
+
+    async def apply(self, events: Sequence[PersistEvent]) -> None:
+        """Apply events in order, all or nothing."""
+        async with self.engine.begin() as conn:
+            await apply_events(conn, events)
+
+    async def get_thread(self, thread_id: str) -> ThreadDict | None:
+        """The thread with its steps (creation order) and elements; None if absent or deleted."""
+        async with self.engine.connect() as conn:
+            thread = (
+                await conn.execute(
+                    select(THREADS).where(THREADS.c.id == thread_id, THREADS.c.deleted_at.is_(None))
+                )
+            ).first()
+            if thread is None:
+                return None
+            c = STEPS.c
+            step_rows = await conn.execute(
+                select(
+                    STEPS,
+                    FEEDBACKS.c.id.label("fb_id"),
+                    FEEDBACKS.c.value.label("fb_value"),
+                    FEEDBACKS.c.comment.label("fb_comment"),
+                )
+                .outerjoin(FEEDBACKS, FEEDBACKS.c.for_id == c.id)
+                .where(c.thread_id == thread_id)
+                .order_by(c.created_at.asc().nulls_last(), c.seq, c.id, FEEDBACKS.c.updated_at)
+            )
+            steps = _unique_steps(step_rows)
+            element_rows = await conn.execute(
+                select(ELEMENTS)
+                .where(ELEMENTS.c.thread_id == thread_id)
+                .order_by(ELEMENTS.c.created_at, ELEMENTS.c.id)
+            )
+            elements = [_element_dict(row._mapping) for row in element_rows]
+        t = thread._mapping
+        return ThreadDict(
+            id=t["id"],
+            createdAt=iso(t["created_at"]),
+            name=t["name"],
+            userId=t["user_id"],
+            userIdentifier=t["user_identifier"],
+            tags=t["tags"],
+            metadata=t["metadata"] or {},
+            steps=steps,
+            elements=elements,
+        )

@@ -1,0 +1,76 @@
+"""Persistence service settings: the shared environment plus its database and consumer."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import SettingsConfigDict
+
+from switchboard.config import ENV_PREFIX, Settings
+
+__all__ = ("PersistenceSettings", "normalise_database_url")
+
+_SQLITE = "sqlite+aiosqlite:///"
+
+
+def _default_consumer_name() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def _asyncpg_query(url: str) -> str:
+    """libpq's ``sslmode`` is spelled ``ssl`` by asyncpg; operators paste libpq URLs."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    query = [("ssl" if key == "sslmode" else key, value) for key, value in parse_qsl(parts.query)]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def normalise_database_url(url: str) -> str:
+    """An async SQLAlchemy URL from what operators usually write (``postgres://``, ``sqlite:///``).
+
+    For SQLite the file's folder is created, so the embedded default works from a clean checkout.
+    """
+    for plain in ("postgresql://", "postgres://"):
+        if url.startswith(plain):
+            url = "postgresql+asyncpg://" + url[len(plain) :]
+    if url.startswith("postgresql+asyncpg://"):
+        return _asyncpg_query(url)
+    if url.startswith("sqlite:///"):
+        url = _SQLITE + url[len("sqlite:///") :]
+    if url.startswith(_SQLITE):
+        path = url[len(_SQLITE) :].split("?", 1)[0]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return url
+
+
+# The ignore is for checkers that see ``switchboard`` as untyped (no py.typed marker in shared).
+class PersistenceSettings(Settings):  # type: ignore[misc,unused-ignore]
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", populate_by_name=True)
+
+    host: str = Field(
+        default="127.0.0.1", validation_alias=AliasChoices("SWITCHBOARD_PERSISTENCE_HOST")
+    )
+    port: int = Field(default=8003, validation_alias=AliasChoices("SWITCHBOARD_PERSISTENCE_PORT"))
+    database_url: str = "sqlite+aiosqlite:///.switchboard/switchboard.db"
+    db_pool_size: int = Field(default=20, ge=1)
+    db_max_overflow: int = Field(default=20, ge=0)
+    db_pool_timeout: float = Field(default=30.0, gt=0)
+
+    # Unique per process: the consumer group tracks pending entries by this name.
+    consumer_name: str = Field(default_factory=_default_consumer_name, min_length=1)
+    batch_size: int = Field(default=200, ge=1, le=10_000)
+    # Entries another consumer has held this long without acking are taken over.
+    claim_idle_ms: int = Field(default=30_000, ge=1)
+    # An entry that fails this many deliveries goes to the dead-letter stream.
+    max_deliveries: int = Field(default=5, ge=1)
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise(cls, value: str) -> str:
+        return normalise_database_url(value)

@@ -1,0 +1,117 @@
+"""Fixtures for the persistence service: real Redis, real PostgreSQL, SQLite files.
+
+A service that cannot be reached makes the test fail, never skip.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+import redis.asyncio as aioredis
+from alembic import command
+from persistence_support import (
+    TEST_DATABASE_URL,
+    TEST_REDIS_URL,
+    CreateDatabase,
+    asyncpg_dsn,
+    database_named,
+    make_settings,
+)
+
+from switchboard_persistence.db.engine import alembic_config, make_engine, migrate
+from switchboard_persistence.repository import Repository
+from switchboard_persistence.settings import PersistenceSettings
+
+BACKENDS = ["sqlite", "postgres"]
+
+
+async def _admin(sql: str) -> None:
+    conn = await asyncpg.connect(asyncpg_dsn(TEST_DATABASE_URL), timeout=5)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+async def postgres_databases() -> AsyncIterator[CreateDatabase]:
+    """Creates fresh, uniquely named databases on the test server; all dropped at the end."""
+    try:
+        await _admin("SELECT 1")
+    except Exception as exc:
+        pytest.fail(f"PostgreSQL at {TEST_DATABASE_URL} is unreachable: {exc!r}")
+    created: list[str] = []
+
+    async def create() -> str:
+        name = f"sbpersist_{uuid.uuid4().hex[:12]}"
+        await _admin(f'CREATE DATABASE "{name}"')
+        created.append(name)
+        return database_named(TEST_DATABASE_URL, name)
+
+    yield create
+    for name in created:
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+async def postgres_url(postgres_databases: CreateDatabase) -> str:
+    """One migrated database for the whole session; tests isolate by their own ids."""
+    url = await postgres_databases()
+    await migrate(url)
+    return url
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated database of each backend (sync, so it may resolve the async Postgres one)."""
+    if request.param == "postgres":
+        url: str = request.getfixturevalue("postgres_url")
+        return url
+    url = f"sqlite+aiosqlite:///{tmp_path / 'persistence.db'}"
+    command.upgrade(alembic_config(url), "head")
+    return url
+
+
+@pytest.fixture(scope="session")
+async def redis_url() -> str:
+    client = aioredis.Redis.from_url(TEST_REDIS_URL)
+    try:
+        await client.ping()
+    except Exception as exc:
+        pytest.fail(f"Redis at {TEST_REDIS_URL} is unreachable: {exc!r}")
+    finally:
+        await client.aclose()
+    return TEST_REDIS_URL
+
+
+@pytest.fixture
+async def redis(redis_url: str) -> AsyncIterator[aioredis.Redis]:
+    client = aioredis.Redis.from_url(redis_url)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def redis_prefix(redis: aioredis.Redis) -> AsyncIterator[str]:
+    """A key prefix no other test uses; its keys are deleted afterwards."""
+    prefix = f"sbtest-{uuid.uuid4().hex[:10]}"
+    yield prefix
+    keys = [key async for key in redis.scan_iter(match=f"{prefix}:*", count=1000)]
+    if keys:
+        await redis.delete(*keys)
+
+
+@pytest.fixture
+def settings(database_url: str, redis_url: str, redis_prefix: str) -> PersistenceSettings:
+    return make_settings(database_url=database_url, redis_url=redis_url, redis_prefix=redis_prefix)
+
+
+@pytest.fixture
+async def repository(settings: PersistenceSettings) -> AsyncIterator[Repository]:
+    engine = make_engine(settings)
+    yield Repository(engine)
+    await engine.dispose()

@@ -1,0 +1,209 @@
+"""Helpers shared by the persistence tests (imported by name: this folder is on sys.path)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeVar
+
+import redis.asyncio as aioredis
+from sqlalchemy.engine import make_url
+
+from switchboard.names import PERSIST_GROUP, RedisNames
+from switchboard.schema import (
+    Envelope,
+    StepDelete,
+    StepDict,
+    StepUpsert,
+    ThreadUpsert,
+    ThreadUpsertPayload,
+)
+from switchboard.schema.persist import StepDeletePayload
+from switchboard_persistence.consumer import ConsumerOptions, PersistConsumer
+from switchboard_persistence.repository import Repository
+from switchboard_persistence.settings import PersistenceSettings, normalise_database_url
+
+T = TypeVar("T")
+
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+SECRET = "persistence-test-secret-" + "x" * 32
+
+# The ``postgres_databases`` fixture: makes a fresh database and returns its URL.
+CreateDatabase = Callable[[], Awaitable[str]]
+
+
+def make_settings(**overrides: Any) -> PersistenceSettings:
+    values: dict[str, Any] = {
+        "service_secret": SECRET,
+        "consumer_name": f"test-{uuid.uuid4().hex[:8]}",
+        "log_json": False,
+        **overrides,
+    }
+    return PersistenceSettings(**values)
+
+
+def asyncpg_dsn(url: str) -> str:
+    """A plain libpq URL for asyncpg from any of the spellings we accept."""
+    return normalise_database_url(url).replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+def database_named(url: str, name: str) -> str:
+    """The same server as ``url``, another database."""
+    return (
+        make_url(normalise_database_url(url))
+        .set(database=name)
+        .render_as_string(hide_password=False)
+    )
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def thread_upsert(thread_id: str, session_id: str = "session-1", **payload: Any) -> ThreadUpsert:
+    return ThreadUpsert(
+        session_id=session_id, thread_id=thread_id, payload=ThreadUpsertPayload(**payload)
+    )
+
+
+def step_upsert(thread_id: str, session_id: str = "session-1", **step: Any) -> StepUpsert:
+    step.setdefault("threadId", thread_id)
+    return StepUpsert(session_id=session_id, thread_id=thread_id, payload=StepDict(**step))
+
+
+def step_delete(thread_id: str, step_id: str, session_id: str = "session-1") -> StepDelete:
+    return StepDelete(
+        session_id=session_id, thread_id=thread_id, payload=StepDeletePayload(id=step_id)
+    )
+
+
+async def publish(redis: aioredis.Redis, stream: str, *events: Envelope | str) -> list[str]:
+    """Append events (or raw strings) to the persistence stream as producers do."""
+    ids: list[str] = []
+    for event in events:
+        raw = event if isinstance(event, str) else event.model_dump_json()
+        stream_id = await redis.xadd(stream, {"e": raw})
+        ids.append(stream_id.decode() if isinstance(stream_id, bytes) else str(stream_id))
+    return ids
+
+
+async def pending_count(redis: aioredis.Redis, stream: str) -> int:
+    summary = await redis.xpending(stream, PERSIST_GROUP)
+    return int(summary["pending"])
+
+
+async def dead_letters(redis: aioredis.Redis, stream: str) -> list[dict[str, str]]:
+    entries = await redis.xrange(stream)
+    return [{k.decode(): v.decode() for k, v in fields.items()} for _id, fields in entries]
+
+
+async def wait_for(
+    probe: Callable[[], Awaitable[T]],
+    accept: Callable[[T], bool],
+    timeout: float = 15.0,
+    interval: float = 0.05,
+) -> T:
+    """Poll ``probe`` until ``accept`` holds; fail with the last value otherwise."""
+    deadline = time.monotonic() + timeout
+    value = await probe()
+    while not accept(value):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met after {timeout} s; last value: {value!r}")
+        await asyncio.sleep(interval)
+        value = await probe()
+    return value
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class TcpProxy:
+    """Forwards a local port to a real server; closing it makes the server unreachable."""
+
+    def __init__(self, port: int, upstream_host: str, upstream_port: int) -> None:
+        self.port = port
+        self.upstream = (upstream_host, upstream_port)
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        for writer in list(self._writers):
+            writer.close()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            up_reader, up_writer = await asyncio.open_connection(*self.upstream)
+        except OSError:
+            writer.close()
+            return
+        self._writers.update({writer, up_writer})
+        for source, sink in ((reader, up_writer), (up_reader, writer)):
+            task = asyncio.create_task(self._pipe(source, sink))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _pipe(self, source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+        try:
+            while data := await source.read(65536):
+                sink.write(data)
+                await sink.drain()
+        except (OSError, asyncio.CancelledError):
+            pass
+        finally:
+            with contextlib.suppress(OSError, RuntimeError):
+                sink.close()
+            self._writers.discard(sink)
+
+
+def fast_options(**overrides: Any) -> ConsumerOptions:
+    """Consumer options with short waits, so retries happen within a test's patience."""
+    values: dict[str, Any] = {
+        "consumer_name": f"test-{uuid.uuid4().hex[:8]}",
+        "batch_size": 50,
+        "claim_idle_ms": 60_000,
+        "max_deliveries": 5,
+        "block_ms": 100,
+        "backoff_initial": 0.02,
+        "backoff_max": 0.2,
+        "maintenance_interval": 0.1,
+        **overrides,
+    }
+    return ConsumerOptions(**values)
+
+
+def make_consumer(
+    redis: aioredis.Redis, repository: Repository, prefix: str, **options: Any
+) -> PersistConsumer:
+    return PersistConsumer(redis, repository, RedisNames(prefix), fast_options(**options))
+
+
+@contextlib.asynccontextmanager
+async def running(consumer: PersistConsumer) -> AsyncIterator[asyncio.Task[None]]:
+    """Run the consumer loop for the block; it must stop cleanly (or the test fails)."""
+    task = asyncio.create_task(consumer.run())
+    try:
+        yield task
+    finally:
+        consumer.stop()
+        await asyncio.wait_for(task, timeout=15)

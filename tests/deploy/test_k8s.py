@@ -1,0 +1,214 @@
+"""deploy/k8s: both overlays rendered by kustomize, valid against the Kubernetes 1.30 schemas
+(strict), and holding the properties operators rely on."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import jsonschema
+import kubernetes_validate.utils as kv
+import pytest
+import yaml
+
+from tests.deploy.support import DEPLOY, K8S, K8S_VERSION, OVERLAYS, SCHEMAS, kustomize
+
+HTTP_SERVICES = ("gateway", "sessions", "auth", "persistence")
+# Custom resources kubernetes-validate has no schema for, each with a schema of its own here.
+CRD_SCHEMAS = {("keda.sh/v1alpha1", "ScaledObject"): SCHEMAS / "keda-scaledobject.json"}
+
+Docs = list[dict[str, Any]]
+
+
+@pytest.fixture(scope="module", params=OVERLAYS)
+def rendered(request: pytest.FixtureRequest) -> tuple[str, Docs]:
+    return request.param, kustomize(request.param)
+
+
+def _find(docs: Docs, kind: str, name: str | None = None) -> list[dict[str, Any]]:
+    return [
+        d for d in docs if d["kind"] == kind and (name is None or d["metadata"]["name"] == name)
+    ]
+
+
+def _one(docs: Docs, kind: str, name: str) -> dict[str, Any]:
+    found = _find(docs, kind, name)
+    assert len(found) == 1, f"expected one {kind}/{name}, found {len(found)}"
+    return found[0]
+
+
+def _workloads(docs: Docs) -> list[dict[str, Any]]:
+    return [d for d in docs if d["kind"] in ("Deployment", "StatefulSet", "Job")]
+
+
+def _matches(selector: dict[str, str], labels: dict[str, str]) -> bool:
+    return all(labels.get(key) == value for key, value in selector.items())
+
+
+def test_every_resource_is_valid_for_kubernetes_1_30(rendered: tuple[str, Docs]) -> None:
+    overlay, docs = rendered
+    errors = []
+    for doc in docs:
+        crd = CRD_SCHEMAS.get((doc["apiVersion"], doc["kind"]))
+        where = f"{overlay}: {doc['kind']}/{doc['metadata']['name']}"
+        try:
+            if crd is not None:
+                jsonschema.validate(doc, json.loads(crd.read_text()))
+            else:
+                kv.validate(doc, K8S_VERSION, strict=True)
+        except (kv.ValidationError, jsonschema.ValidationError) as exc:
+            errors.append(f"{where}: {exc.message}")
+        except kv.SchemaNotFoundError:
+            errors.append(f"{where}: no schema (add one to CRD_SCHEMAS)")
+    assert not errors, "\n".join(errors)
+
+
+def test_secret_example_is_valid_and_holds_placeholders_only() -> None:
+    doc = yaml.safe_load((K8S / "secret.example.yaml").read_text())
+    kv.validate(doc, K8S_VERSION, strict=True)
+    for key, value in doc["stringData"].items():
+        assert "CHANGE-ME" in value or value == "s3.example.com", f"{key} looks real"
+
+
+def test_pods_run_restricted(rendered: tuple[str, Docs]) -> None:
+    overlay, docs = rendered
+    for workload in _workloads(docs):
+        name = f"{overlay}: {workload['metadata']['name']}"
+        pod = workload["spec"]["template"]["spec"]
+        assert pod["securityContext"]["runAsNonRoot"] is True, name
+        assert pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault", name
+        assert pod.get("automountServiceAccountToken") is False, name
+        for container in pod.get("initContainers", []) + pod["containers"]:
+            security = container["securityContext"]
+            assert security["allowPrivilegeEscalation"] is False, name
+            assert security["readOnlyRootFilesystem"] is True, name
+            assert security["capabilities"]["drop"] == ["ALL"], name
+            assert {"cpu", "memory"} <= set(container["resources"]["requests"]), name
+            assert {"cpu", "memory"} <= set(container["resources"]["limits"]), name
+
+
+def test_services_are_probed(rendered: tuple[str, Docs]) -> None:
+    _, docs = rendered
+    for service in HTTP_SERVICES:
+        container = _one(docs, "Deployment", f"switchboard-{service}")["spec"]["template"]["spec"][
+            "containers"
+        ][0]
+        assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+        assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    worker = _one(docs, "Deployment", "switchboard-worker")["spec"]["template"]["spec"]
+    probe = " ".join(worker["containers"][0]["readinessProbe"]["exec"]["command"])
+    assert "names.worker_health" in probe
+
+
+def test_references_resolve(rendered: tuple[str, Docs]) -> None:
+    overlay, docs = rendered
+    configmaps = {d["metadata"]["name"] for d in _find(docs, "ConfigMap")}
+    secrets = {d["metadata"]["name"] for d in _find(docs, "Secret")}
+    pods = {
+        w["metadata"]["name"]: w["spec"]["template"]["metadata"]["labels"] for w in _workloads(docs)
+    }
+    for workload in _workloads(docs):
+        pod = workload["spec"]["template"]["spec"]
+        for volume in pod.get("volumes", []):
+            if "configMap" in volume:
+                assert volume["configMap"]["name"] in configmaps
+        for container in pod.get("initContainers", []) + pod["containers"]:
+            for source in container.get("envFrom", []):
+                assert source["configMapRef"]["name"] in configmaps
+            for var in container.get("env", []):
+                ref = var.get("valueFrom", {})
+                if "configMapKeyRef" in ref:
+                    assert ref["configMapKeyRef"]["name"] in configmaps
+                if "secretKeyRef" in ref and overlay == "dev":
+                    assert ref["secretKeyRef"]["name"] in secrets
+    for service in _find(docs, "Service"):
+        selector = service["spec"]["selector"]
+        assert any(_matches(selector, labels) for labels in pods.values()), service["metadata"]
+    for pdb in _find(docs, "PodDisruptionBudget"):
+        selector = pdb["spec"]["selector"]["matchLabels"]
+        assert any(_matches(selector, labels) for labels in pods.values()), pdb["metadata"]
+    for backend in _one(docs, "Ingress", "switchboard")["spec"]["rules"][0]["http"]["paths"]:
+        _one(docs, "Service", backend["backend"]["service"]["name"])
+
+
+def test_secrets_stay_out_of_prod_and_are_placeholders_in_dev() -> None:
+    assert not _find(kustomize("prod"), "Secret")
+    (dev_secret,) = _find(kustomize("dev"), "Secret")
+    keys = set(dev_secret["data"])
+    example = set(yaml.safe_load((K8S / "secret.example.yaml").read_text())["stringData"])
+    assert example <= keys
+
+
+def test_ingress_carries_websockets_to_the_gateway_only(rendered: tuple[str, Docs]) -> None:
+    _, docs = rendered
+    ingress = _one(docs, "Ingress", "switchboard")
+    annotations = ingress["metadata"]["annotations"]
+    assert int(annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"]) >= 3600
+    assert int(annotations["nginx.ingress.kubernetes.io/proxy-send-timeout"]) >= 3600
+    assert not any("affinity" in key for key in annotations)
+    backends = {
+        p["backend"]["service"]["name"] for p in ingress["spec"]["rules"][0]["http"]["paths"]
+    }
+    assert backends == {"switchboard-gateway"}
+    assert all(
+        s["spec"]["type"] == "ClusterIP" for s in _find(docs, "Service") if "type" in s["spec"]
+    )
+
+
+def test_network_policies_admit_outside_traffic_to_the_gateway_only(
+    rendered: tuple[str, Docs],
+) -> None:
+    _, docs = rendered
+    policies = _find(docs, "NetworkPolicy")
+    deny = [p for p in policies if p["spec"]["podSelector"] == {} and "ingress" not in p["spec"]]
+    assert deny, "no default-deny ingress policy"
+    for policy in policies:
+        for rule in policy["spec"].get("ingress", []):
+            for peer in rule["from"]:
+                namespace = peer.get("namespaceSelector", {}).get("matchLabels", {})
+                source = namespace.get("kubernetes.io/metadata.name")
+                if source is None:
+                    assert "podSelector" in peer, policy["metadata"]["name"]
+                elif source == "ingress-nginx":
+                    selector = policy["spec"]["podSelector"]["matchLabels"]
+                    assert selector["app.kubernetes.io/component"] == "gateway"
+                else:
+                    assert source == "monitoring"
+
+
+def test_autoscaling_targets_exist(rendered: tuple[str, Docs]) -> None:
+    _, docs = rendered
+    hpa = _one(docs, "HorizontalPodAutoscaler", "switchboard-gateway")
+    _one(docs, "Deployment", hpa["spec"]["scaleTargetRef"]["name"])
+    assert hpa["spec"]["metrics"][0]["resource"]["name"] == "cpu"
+    scaled = _one(docs, "ScaledObject", "switchboard-worker")
+    target = _one(docs, "Deployment", scaled["spec"]["scaleTargetRef"]["name"])
+    namespace = target["metadata"]["namespace"]
+    query = scaled["spec"]["triggers"][0]["metadata"]["query"]
+    assert query == f'max(switchboard_queue_depth{{namespace="{namespace}"}})'
+    # Autoscaled deployments leave `replicas` to their autoscaler.
+    assert "replicas" not in target["spec"]
+    assert "replicas" not in _one(docs, "Deployment", "switchboard-gateway")["spec"]
+
+
+def test_migration_job_runs_both_migrations_before_services_skip_theirs(
+    rendered: tuple[str, Docs],
+) -> None:
+    _, docs = rendered
+    job = _one(docs, "Job", "switchboard-migrate")["spec"]["template"]["spec"]
+    commands = [c["command"] for c in job["initContainers"] + job["containers"]]
+    assert ["python", "-m", "switchboard_persistence", "migrate"] in commands
+    assert ["python", "-m", "switchboard_auth", "migrate"] in commands
+    for service in ("persistence", "auth"):
+        deployment = _one(docs, "Deployment", f"switchboard-{service}")
+        assert "--no-migrate" in deployment["spec"]["template"]["spec"]["containers"][0]["command"]
+
+
+def test_dev_runs_backends_as_statefulsets_and_prod_has_none() -> None:
+    dev = {d["metadata"]["name"] for d in _find(kustomize("dev"), "StatefulSet")}
+    assert dev == {"switchboard-postgres", "switchboard-redis", "switchboard-minio"}
+    assert not _find(kustomize("prod"), "StatefulSet")
+
+
+def test_k8s_config_is_the_compose_config() -> None:
+    assert (K8S / "base" / "config.toml").read_text() == (DEPLOY / "config.toml").read_text()

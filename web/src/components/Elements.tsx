@@ -1,0 +1,198 @@
+import { useEffect, useState } from 'react';
+import { useApp } from '../context';
+import { t } from '../lib/i18n';
+import type { ElementDict } from '../types';
+import { FileIcon } from './icons';
+import { Markdown } from './Markdown';
+import { Modal } from './Modal';
+import { PlotlyChart } from './Plotly';
+
+/** Fetch an element's body (text or JSON) from its url; `content` wins when present. */
+function useElementBody(element: ElementDict, url: string | undefined, json: boolean) {
+  const [state, setState] = useState<{ data: unknown; error: string | null }>({ data: null, error: null });
+  useEffect(() => {
+    if (element.content != null) {
+      try {
+        setState({ data: json ? JSON.parse(element.content) : element.content, error: null });
+      } catch (error) {
+        setState({ data: null, error: String(error) });
+      }
+      return;
+    }
+    if (!url) return;
+    const controller = new AbortController();
+    fetch(url, { credentials: 'same-origin', signal: controller.signal })
+      .then(async (response) => {
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        const text = await response.text();
+        setState({ data: json ? JSON.parse(text) : text, error: null });
+      })
+      .catch((error: Error) => {
+        if (error.name !== 'AbortError') setState({ data: null, error: error.message });
+      });
+    return () => controller.abort();
+  }, [element.content, url, json]);
+  return state;
+}
+
+function TextElement({ element, url }: { element: ElementDict; url?: string }) {
+  const { data, error } = useElementBody(element, url, false);
+  if (error) return <p className="form-error">{error}</p>;
+  if (data == null) return <p className="muted">{t('common.status.loading', 'Loading...')}</p>;
+  const text = String(data);
+  return element.language ? (
+    <Markdown content={'```' + element.language + '\n' + text + '\n```'} />
+  ) : (
+    <Markdown content={text} />
+  );
+}
+
+interface SplitFrame {
+  columns: string[];
+  index?: unknown[];
+  data: unknown[][];
+}
+
+function DataframeElement({ element, url }: { element: ElementDict; url?: string }) {
+  const { data, error } = useElementBody(element, url, true);
+  if (error) return <p className="form-error">{error}</p>;
+  const frame = data as SplitFrame | null;
+  if (!frame?.columns) return <p className="muted">{t('common.status.loading', 'Loading...')}</p>;
+  return (
+    <div className="table-wrap dataframe">
+      <table>
+        <caption className="visually-hidden">{element.name}</caption>
+        <thead>
+          <tr>
+            {frame.columns.map((column, i) => (
+              <th key={i} scope="col">
+                {String(column)}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {frame.data.slice(0, 500).map((row, r) => (
+            <tr key={r}>
+              {row.map((cell, c) => (
+                <td key={c}>{cell === null ? '' : String(cell)}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {frame.data.length > 500 && (
+        <p className="muted">{t('chat.elements.rows', 'Showing 500 of {{count}} rows', { count: frame.data.length })}</p>
+      )}
+    </div>
+  );
+}
+
+function PlotlyElement({ element, url }: { element: ElementDict; url?: string }) {
+  const { data, error } = useElementBody(element, url, true);
+  if (error) return <p className="form-error">{error}</p>;
+  if (!data) return <p className="muted">{t('common.status.loading', 'Loading...')}</p>;
+  return <PlotlyChart figure={data} name={element.name} />;
+}
+
+export function ElementView({ element }: { element: ElementDict }) {
+  const { session } = useApp();
+  const url = session.fileUrl(element);
+  const size = element.size ?? 'medium';
+  switch (element.type) {
+    case 'image':
+      return url ? (
+        <a href={url} target="_blank" rel="noopener noreferrer" className={`el-image ${size}`}>
+          <img src={url} alt={element.name} loading="lazy" />
+        </a>
+      ) : null;
+    case 'text':
+      return (
+        <div className="el-text">
+          <TextElement element={element} url={url} />
+        </div>
+      );
+    case 'pdf':
+      return url ? (
+        <object
+          className="el-pdf"
+          data={element.page ? `${url}#page=${element.page}` : url}
+          type={element.mime ?? 'application/pdf'}
+          aria-label={element.name}
+        >
+          <a href={url} target="_blank" rel="noopener noreferrer">
+            {element.name}
+          </a>
+        </object>
+      ) : null;
+    case 'audio':
+      return url ? (
+        <figure className="el-audio">
+          <figcaption>{element.name}</figcaption>
+          <audio controls src={url} autoPlay={!!element.autoPlay} />
+        </figure>
+      ) : null;
+    case 'video':
+      return url ? <video className={`el-video ${size}`} controls src={url} aria-label={element.name} /> : null;
+    case 'dataframe':
+      return <DataframeElement element={element} url={url} />;
+    case 'plotly':
+      return <PlotlyElement element={element} url={url} />;
+    case 'custom':
+      return (
+        <div className="el-custom">
+          <strong>{element.name}</strong>
+          <pre className="json">{JSON.stringify(element.props ?? {}, null, 2)}</pre>
+        </div>
+      );
+    default:
+      return url ? (
+        <a className="el-file" href={url} download={element.name}>
+          <FileIcon size={16} />
+          <span>{element.name}</span>
+        </a>
+      ) : null;
+  }
+}
+
+export function InlineElements({ elements }: { elements: ElementDict[] }) {
+  const inline = elements.filter((e) => e.display === 'inline' || !e.display);
+  if (!inline.length) return null;
+  return (
+    <div className="elements">
+      {inline.map((element) => (
+        <ElementView key={element.id} element={element} />
+      ))}
+    </div>
+  );
+}
+
+/** Side and page elements: a button each, opening the side panel or a full view. */
+export function ElementRefs({ elements }: { elements: ElementDict[] }) {
+  const { session } = useApp();
+  const [page, setPage] = useState<ElementDict | null>(null);
+  const refs = elements.filter((e) => e.display === 'side' || e.display === 'page');
+  if (!refs.length) return null;
+  return (
+    <div className="element-refs">
+      {refs.map((element) => (
+        <button
+          key={element.id}
+          type="button"
+          className="chip"
+          onClick={() =>
+            element.display === 'side'
+              ? session.store.set({ sidebar: { title: element.name, elements: [element], key: null } })
+              : setPage(element)
+          }
+        >
+          <FileIcon size={14} />
+          {element.name}
+        </button>
+      ))}
+      <Modal open={page !== null} title={page?.name ?? ''} onClose={() => setPage(null)} wide>
+        {page && <ElementView element={page} />}
+      </Modal>
+    </div>
+  );
+}

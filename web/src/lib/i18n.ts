@@ -1,0 +1,49 @@
+// Translations from GET /project/translations; every lookup carries its English fallback.
+
+import { api } from './api';
+
+type Dict = { [key: string]: string | Dict };
+
+let dictionary: Dict = {};
+let language = 'en-US';
+
+export async function loadTranslations(lang: string): Promise<void> {
+  language = lang;
+  try {
+    const body = await api.get<{ translation: Dict }>(
+      `/project/translations?language=${encodeURIComponent(lang)}`,
+    );
+    dictionary = body?.translation ?? {};
+  } catch {
+    dictionary = {};
+  }
+  document.documentElement.lang = lang;
+}
+
+export function currentLanguage(): string {
+  return language;
+}
+
+/** `t('chat.input.placeholder', 'Type a message')`; `{{name}}` placeholders come from vars. */
+export function t(key: string, fallback: string, vars?: Record<string, string | number>): string {
+  let node: string | Dict | undefined = dictionary;
+  for (const part of key.split('.')) {
+    if (node === undefined || typeof node === 'string') {
+      node = undefined;
+      break;
+    }
+    node = node[part];
+  }
+  let text = typeof node === 'string' ? node : fallback;
+  if (vars) {
+    for (const [name, value] of Object.entries(vars)) {
+      text = text.split(`{{${name}}}`).join(String(value));
+    }
+  }
+  return text;
+}
+
+export function browserLanguage(): string {
+  const lang = navigator.language || 'en-US';
+  return /^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/.test(lang) ? lang : 'en-US';
+}

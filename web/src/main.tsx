@@ -1,0 +1,39 @@
+import { createRoot } from 'react-dom/client';
+import { App } from './App';
+import { api, ApiError } from './lib/api';
+import { browserLanguage, loadTranslations } from './lib/i18n';
+import { initTheme } from './lib/theme';
+import './styles.css';
+import type { AuthConfig, User } from './types';
+
+const NO_AUTH: AuthConfig = {
+  requireLogin: false,
+  passwordAuth: false,
+  headerAuth: false,
+  oauthProviders: [],
+};
+
+async function fetchUser(): Promise<User | null> {
+  try {
+    return await api.get<User | null>('/user');
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return null;
+    throw error;
+  }
+}
+
+async function boot(): Promise<void> {
+  initTheme();
+  // Reference §7.2 step 2: these three in parallel; nothing renders before translations.
+  const [authConfig, user] = await Promise.all([
+    api.get<AuthConfig>('/auth/config').catch(() => NO_AUTH),
+    fetchUser().catch(() => null),
+    loadTranslations(browserLanguage()),
+  ]);
+  initTheme(authConfig.default_theme);
+  const root = document.getElementById('root');
+  if (!root) throw new Error('#root missing');
+  createRoot(root).render(<App authConfig={authConfig} user={user} />);
+}
+
+void boot();
