@@ -235,7 +235,9 @@ async def _oauth(
     if approve.status_code != 302:
         return approve
     callback = httpx.URL(approve.headers["location"])
-    assert str(callback).startswith(f"{http.base_url}auth/oauth/{provider_id}/callback")
+    assert str(callback).startswith(
+        f"{str(http.base_url).rstrip('/')}/auth/oauth/{provider_id}/callback"
+    )
     if state is not None:
         callback = callback.copy_set_param("state", state)
     return await http.get(callback.raw_path.decode())

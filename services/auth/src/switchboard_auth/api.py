@@ -184,7 +184,11 @@ def build_router(ctx: AuthContext) -> APIRouter:
     async def header_login(request: Request) -> Response:
         if not app_callbacks(await ctx.manifest())["header_auth_callback"]:
             raise HTTPException(400, detail="No header_auth_callback defined")
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in _PRIVATE_HEADERS}
+        headers = {
+            k: v
+            for k, v in request.headers.items()
+            if k.lower() not in _PRIVATE_HEADERS and not k.lower().startswith("x-switchboard-")
+        }
         try:
             found = await run_callback(
                 ctx.streams, HeaderAuthCall(headers=headers), ctx.settings.callback_timeout

@@ -52,6 +52,10 @@ _FORWARDED_REQUEST_HEADERS = (
     "accept-language",
     "user-agent",
 )
+# Never forwarded even to header auth: hop-by-hop, framing, and our own vouching headers.
+_UNFORWARDABLE_REQUEST_HEADERS = frozenset(
+    {"host", "content-length", "connection", "keep-alive", "transfer-encoding", "upgrade", "te"}
+)
 
 
 class ActionRequest(BaseModel):
@@ -102,9 +106,19 @@ def build_router(
         _PACKAGED_TRANSLATIONS
     ]
 
-    async def forward(client: httpx.AsyncClient, request: Request, path: str) -> Response:
+    async def forward(
+        client: httpx.AsyncClient, request: Request, path: str, *, all_headers: bool = False
+    ) -> Response:
+        # Header auth judges the request by its headers, so it sees all of them.
         headers = {
-            k: v for k, v in request.headers.items() if k.lower() in _FORWARDED_REQUEST_HEADERS
+            k: v
+            for k, v in request.headers.items()
+            if (
+                k.lower() not in _UNFORWARDABLE_REQUEST_HEADERS
+                and not k.lower().startswith("x-switchboard-")
+                if all_headers
+                else k.lower() in _FORWARDED_REQUEST_HEADERS
+            )
         }
         # Vouch for what the auth service cannot see behind us: the browser's
         # address (rate limits) and the public URL (OAuth redirect URIs).
@@ -152,7 +166,7 @@ def build_router(
 
     @router.post("/auth/header")
     async def header_login(request: Request) -> Response:
-        return await forward(upstreams.auth, request, "/auth/header")
+        return await forward(upstreams.auth, request, "/auth/header", all_headers=True)
 
     @router.post("/auth/jwt")
     async def jwt_login(request: Request) -> Response:

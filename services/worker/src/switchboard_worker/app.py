@@ -80,7 +80,7 @@ def create_worker(settings: WorkerSettings) -> WakeableWorker:
         on_shutdown=on_shutdown,
         handle_signals=True,
         job_completion_wait=settings.shutdown_grace,
-        health_check_key=f"{names.queue}:health-check",
+        health_check_key=names.worker_health,
     )
 
 
