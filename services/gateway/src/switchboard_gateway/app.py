@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 
 from switchboard.service import health_router
 from switchboard.streams import Streams
+from switchboard_gateway.history import build_history_router
 from switchboard_gateway.identity import GatewayIdentity
 from switchboard_gateway.metrics import UI_EVENTS
 from switchboard_gateway.relay import StreamRelay
@@ -22,6 +23,7 @@ from switchboard_gateway.rest import build_router, read_manifest
 from switchboard_gateway.revocations import listen_revocations
 from switchboard_gateway.settings import GatewaySettings
 from switchboard_gateway.sockets import SocketHandlers
+from switchboard_gateway.uploads import build_upload_router
 from switchboard_gateway.upstream import Upstreams
 from switchboard_gateway.web import mount_web
 
@@ -121,6 +123,25 @@ def create_app(settings: GatewaySettings | None = None) -> Any:
             manifest=manifest,
             streams=streams,
             action_timeout=settings.action_timeout,
+        )
+    )
+    api.include_router(
+        build_history_router(
+            config=config,
+            upstreams=upstreams,
+            identity=identity,
+            streams=streams,
+            manifest=manifest,
+            app_call_timeout=settings.app_call_timeout,
+        )
+    )
+    api.include_router(
+        build_upload_router(
+            config=config,
+            upstreams=upstreams,
+            identity=identity,
+            streams=streams,
+            max_upload_bytes=settings.max_upload_mb * 1024 * 1024,
         )
     )
     mount_web(api, config)

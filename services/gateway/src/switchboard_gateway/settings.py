@@ -33,3 +33,7 @@ class GatewaySettings(Settings):
     )
     # How long POST /project/action waits for the worker running the callback.
     action_timeout: float = Field(default=120.0, gt=0)
+    # How long a request waits for an app hook run in a worker (shared-thread view).
+    app_call_timeout: float = Field(default=10.0, gt=0)
+    # Hard cap on any upload, whatever the ask or config allows.
+    max_upload_mb: int = Field(default=100, ge=1)

@@ -41,6 +41,7 @@ from switchboard_gateway.identity import GatewayIdentity, socket_headers
 from switchboard_gateway.metrics import ACTIVE_SOCKETS, CLIENT_EVENTS, REFUSED
 from switchboard_gateway.relay import FROM_START, StreamRelay
 from switchboard_gateway.rest import read_manifest
+from switchboard_gateway.uploads import upload_counter
 from switchboard_gateway.upstream import UpstreamError, Upstreams
 from switchboard_gateway.validation import InvalidInput, validate_settings
 
@@ -257,9 +258,16 @@ class SocketHandlers:
                 id=step.id,
                 session_id=session.id,
                 thread_id=session.thread_id,
-                payload=MessagePayload(message=step, first_interaction=content if first else None),
+                payload=MessagePayload(
+                    message=step,
+                    first_interaction=content if first else None,
+                    file_references=[ref.id for ref in body.fileReferences or []],
+                ),
             )
         )
+        if body.fileReferences:
+            # The files went with this message; the next one may bring a new batch.
+            await self.streams.redis.delete(upload_counter(self.streams, session.id, "spontaneous"))
 
     async def revoke(self, token_id: str) -> int:
         """Drop the sockets of a token that was just revoked (logout)."""

@@ -20,7 +20,7 @@ from switchboard_worker.loader import load_app
 from switchboard_worker.runner import SessionRunner
 from switchboard_worker.settings import WorkerSettings
 from switchboard_worker.tasks import SessionDrainer, run_session
-from switchboard_worker.threads import ThreadReader
+from switchboard_worker.threads import PersistenceClient
 from switchboard_worker.worker import WakeableWorker
 
 __all__ = ("create_worker",)
@@ -41,7 +41,7 @@ def create_worker(settings: WorkerSettings) -> WakeableWorker:
     async def on_startup(ctx: dict[str, Any]) -> None:
         redis = ctx["redis"]
         streams = Streams(redis, names, config.project.session_timeout)
-        threads = ThreadReader(settings.persistence_url, settings.require_service_secret())
+        threads = PersistenceClient(settings.persistence_url, settings.require_service_secret())
         ctx["threads"] = threads
         runner = SessionRunner(streams, app, config, threads)
         drainer = SessionDrainer(redis, names, runner, settings.lock_ttl_ms)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -10,8 +11,10 @@ import orjson
 from switchboard.aio import resolved
 from switchboard.schema.envelope import Envelope
 from switchboard.schema.events import Ask, AskTimeout, FirstInteraction, FirstInteractionPayload
+from switchboard.schema.history import StoredFile
 from switchboard.schema.session import SessionRecord
 from switchboard.streams import Streams, thread_created
+from switchboard_worker.threads import PersistenceClient
 
 __all__ = ("RedisEmitter",)
 
@@ -19,7 +22,14 @@ __all__ = ("RedisEmitter",)
 class RedisEmitter:
     """Bound to one session for the duration of one input."""
 
-    def __init__(self, streams: Streams, session: SessionRecord, auto_tag: bool) -> None:
+    def __init__(
+        self,
+        streams: Streams,
+        session: SessionRecord,
+        auto_tag: bool,
+        persistence: PersistenceClient,
+    ) -> None:
+        self._persistence = persistence
         self._streams = streams
         self._redis = streams.redis
         self._names = streams.names
@@ -55,6 +65,24 @@ class RedisEmitter:
             await self._streams.emit(AskTimeout(session_id=sid, thread_id=event.thread_id))
             return None
         return orjson.loads(result[1])
+
+    async def store_file(
+        self, *, session_id: str, name: str, mime: str, data: bytes | None, path: Path | None
+    ) -> StoredFile:
+        return await self._persistence.store_file(
+            user=self._session.user,
+            session_id=session_id,
+            thread_id=None,
+            name=name,
+            mime=mime,
+            data=data,
+            path=path,
+        )
+
+    async def load_file(self, session_id: str, file_id: str) -> tuple[StoredFile, Path] | None:
+        return await self._persistence.load_file(
+            user=self._session.user, session_id=session_id, file_id=file_id
+        )
 
     async def save_chat_settings(
         self, session_id: str, values: dict[str, Any], spec: list[dict[str, Any]] | None

@@ -28,6 +28,7 @@ from switchboard.schema.jobs import (
     ChatEndInput,
     ChatStartInput,
     EditMessageInput,
+    FeedbackInput,
     MessageInput,
     Reply,
     ResumeInput,
@@ -40,13 +41,15 @@ from switchboard.schema.persist import StepUpsert, ThreadUpsert, ThreadUpsertPay
 from switchboard.schema.session import SessionRecord
 from switchboard.schema.steps import StepDict, ThreadDict, utc_now_iso
 from switchboard.sdk.action import Action
+from switchboard.sdk.ask import uploaded_files
 from switchboard.sdk.callbacks import AppCallbacks, call_user_function
 from switchboard.sdk.context import SessionContext, bind_context
 from switchboard.sdk.message import ErrorMessage, Message
 from switchboard.sdk.step import Step
+from switchboard.sdk.types import Feedback
 from switchboard.streams import Streams
 from switchboard_worker.emitter import RedisEmitter
-from switchboard_worker.threads import ThreadReader
+from switchboard_worker.threads import PersistenceClient
 
 __all__ = ("SessionRunner",)
 
@@ -62,7 +65,7 @@ class SessionRunner:
     """Turns inputs into callback runs; one instance per worker process."""
 
     def __init__(
-        self, streams: Streams, app: AppCallbacks, config: AppConfig, threads: ThreadReader
+        self, streams: Streams, app: AppCallbacks, config: AppConfig, threads: PersistenceClient
     ) -> None:
         self.streams = streams
         self.threads = threads
@@ -210,7 +213,9 @@ class SessionRunner:
         messages = sorted((orjson.loads(m) for m in chat), key=lambda m: m.get("createdAt") or "")
         return SessionContext(
             session=session,
-            emitter=RedisEmitter(self.streams, session, self.config.features.auto_tag_thread),
+            emitter=RedisEmitter(
+                self.streams, session, self.config.features.auto_tag_thread, self.threads
+            ),
             config=self.config,
             user_session=values,
             chat_settings=json.loads(settings_raw) if settings_raw else {},
@@ -236,6 +241,8 @@ class SessionRunner:
             await self._task("on_settings_update", ctx, item.payload.settings)
         elif isinstance(item, SettingsEditInput):
             await self._task("on_settings_edit", ctx, item.payload.settings)
+        elif isinstance(item, FeedbackInput):
+            await self._call("on_feedback", ctx, Feedback(**item.payload.model_dump()))
         elif isinstance(item, WindowMessageInput):
             await self._call("on_window_message", ctx, item.payload)
         elif isinstance(item, ChatEndInput):
@@ -338,6 +345,12 @@ class SessionRunner:
                 modes=step.modes,
                 created_at=step.createdAt,
             )
+            references = item.payload.file_references if isinstance(item, MessageInput) else []
+            if references:
+                attached = await uploaded_files(references, for_id=message.id)
+                message.elements = [element for _, element in attached]
+                for element in message.elements:
+                    await element.send(for_id=message.id)
             data = message.to_dict()
             ctx.chat_messages.append(data)
             await ctx.emitter.chat_context_add(ctx.session_id, data)

@@ -19,6 +19,8 @@ __all__ = (
     "ChatEndInput",
     "ChatStartInput",
     "EditMessageInput",
+    "FeedbackInput",
+    "FeedbackPayload",
     "MessageInput",
     "MessagePayload",
     "Reply",
@@ -40,6 +42,8 @@ class MessagePayload(BaseModel):
     message: StepDict
     # Set when this message is the session's first interaction.
     first_interaction: str | None = None
+    # Ids of files uploaded through POST /project/file for this message.
+    file_references: list[str] = Field(default_factory=list, max_length=100)
 
 
 class MessageInput(Envelope):
@@ -95,6 +99,21 @@ class WindowMessageInput(Envelope):
     payload: Any = None
 
 
+class FeedbackPayload(BaseModel):
+    """A saved rating, handed to the app's ``on_feedback`` in the session's context."""
+
+    forId: str
+    id: str
+    value: int
+    threadId: str | None = None
+    comment: str | None = None
+
+
+class FeedbackInput(Envelope):
+    type: Literal["feedback"] = "feedback"
+    payload: FeedbackPayload
+
+
 class Reply(BaseModel):
     """A worker's answer to a request a gateway is waiting on."""
 
@@ -113,7 +132,8 @@ SessionInput = Annotated[
     | ActionInput
     | SettingsUpdateInput
     | SettingsEditInput
-    | WindowMessageInput,
+    | WindowMessageInput
+    | FeedbackInput,
     Field(discriminator="type"),
 ]
 

@@ -11,9 +11,12 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, TypeAdapter
 
 from switchboard.schema.envelope import Envelope
-from switchboard.schema.steps import StepDict
+from switchboard.schema.steps import ElementDict, StepDict
 
 __all__ = (
+    "ElementDelete",
+    "ElementDeletePayload",
+    "ElementUpsert",
     "PersistEvent",
     "StepDelete",
     "StepDeletePayload",
@@ -52,8 +55,26 @@ class StepDelete(Envelope):
     payload: StepDeletePayload
 
 
+class ElementUpsert(Envelope):
+    """An element's metadata; its content is already in object storage (``chainlitKey``)."""
+
+    type: Literal["element_upsert"] = "element_upsert"
+    payload: ElementDict
+
+
+class ElementDeletePayload(BaseModel):
+    id: str
+
+
+class ElementDelete(Envelope):
+    """Removes the element row and its stored object."""
+
+    type: Literal["element_delete"] = "element_delete"
+    payload: ElementDeletePayload
+
+
 PersistEvent = Annotated[
-    ThreadUpsert | StepUpsert | StepDelete,
+    ThreadUpsert | StepUpsert | StepDelete | ElementUpsert | ElementDelete,
     Field(discriminator="type"),
 ]
 

@@ -6,6 +6,7 @@ ask is pending is shown it again (see docs/distributed-semantics.md).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from switchboard.schema.events import Ask, AskPayload, ClearAsk, TaskEnd, TaskStart
@@ -13,15 +14,56 @@ from switchboard.schema.steps import AskSpec, StepDict, utc_now_iso
 from switchboard.sdk._emit import emit_step
 from switchboard.sdk.action import Action
 from switchboard.sdk.context import get_context
+from switchboard.sdk.element import File, file_url
 from switchboard.sdk.message import Message
 
 __all__ = (
     "AskActionMessage",
     "AskElementMessage",
     "AskFileMessage",
+    "AskFileResponse",
     "AskTimeoutError",
     "AskUserMessage",
 )
+
+
+@dataclass(frozen=True, slots=True)
+class AskFileResponse:
+    """An uploaded file, downloaded to the worker's disk for the app to read."""
+
+    id: str
+    name: str
+    path: str
+    size: int
+    type: str
+
+
+async def uploaded_files(refs: list[Any], for_id: str | None) -> list[tuple[AskFileResponse, File]]:
+    """Resolve ``[{id}]`` references the session's user may read; others are dropped."""
+    ctx = get_context()
+    found: list[tuple[AskFileResponse, File]] = []
+    for ref in refs:
+        file_id = ref if isinstance(ref, str) else ref.get("id") if isinstance(ref, dict) else None
+        if not isinstance(file_id, str):
+            continue
+        loaded = await ctx.emitter.load_file(ctx.session_id, file_id)
+        if loaded is None:
+            continue
+        stored, path = loaded
+        response = AskFileResponse(
+            id=stored.id, name=stored.name, path=str(path), size=stored.size, type=stored.mime
+        )
+        element = File(
+            id=stored.id,
+            name=stored.name,
+            path=str(path),
+            mime=stored.mime,
+            for_id=for_id,
+            chainlit_key=stored.id,
+            url=file_url(stored.id, ctx.session_id),
+        )
+        found.append((response, element))
+    return found
 
 
 class AskTimeoutError(TimeoutError):
@@ -159,12 +201,14 @@ class AskFileMessage(_AskMessage):
             max_size_mb=self.max_size_mb,
         )
 
-    async def send(self) -> list[dict[str, Any]] | None:  # type: ignore[override]
+    async def send(self) -> list[AskFileResponse] | None:  # type: ignore[override]
         answer = await self._ask()
         if not answer:
             return None
-        files: list[dict[str, Any]] = list(answer)
-        return files
+        files = await uploaded_files(list(answer)[: self.max_files], for_id=self.id)
+        for _, element in files:
+            await element.send(for_id=self.id)
+        return [response for response, _ in files]
 
 
 class AskElementMessage(_AskMessage):

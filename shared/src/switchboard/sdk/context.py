@@ -10,11 +10,13 @@ import asyncio
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from switchboard.config import AppConfig
 from switchboard.schema.envelope import Envelope
 from switchboard.schema.events import Ask
+from switchboard.schema.history import StoredFile
 from switchboard.schema.session import SessionRecord, UserRef
 
 if TYPE_CHECKING:
@@ -56,6 +58,16 @@ class Emitter(Protocol):
     async def chat_context_remove(self, session_id: str, message_id: str) -> None: ...
 
     async def chat_context_clear(self, session_id: str) -> None: ...
+
+    async def store_file(
+        self, *, session_id: str, name: str, mime: str, data: bytes | None, path: Path | None
+    ) -> StoredFile:
+        """Put content (bytes, or a file on the app's disk) into object storage."""
+        ...
+
+    async def load_file(self, session_id: str, file_id: str) -> tuple[StoredFile, Path] | None:
+        """Fetch a file the session's user may read into a local temporary path."""
+        ...
 
     async def first_interaction(self, session_id: str, interaction: str) -> bool:
         """Mark the session's first interaction (creating its thread); True if it was."""

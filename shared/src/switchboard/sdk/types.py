@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ("ChatProfile", "Mode", "ModeOption", "Starter", "StarterCategory")
+__all__ = ("ChatProfile", "Feedback", "Mode", "ModeOption", "Starter", "StarterCategory")
 
 
 @dataclass
@@ -87,3 +87,14 @@ class Mode:
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "options": [o.to_dict() for o in self.options]}
+
+
+@dataclass
+class Feedback:
+    """A user's rating of a step, as ``on_feedback`` receives it."""
+
+    forId: str
+    value: int
+    id: str | None = None
+    threadId: str | None = None
+    comment: str | None = None

@@ -1,0 +1,263 @@
+"""Chainlit's history REST routes: threads, sharing, elements and feedback.
+
+The gateway checks who is asking and speaks Chainlit's shapes; the persistence
+service checks ownership again and holds the data. Anything a caller may not
+see is a 404, whatever the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, NoReturn
+
+import httpx
+from fastapi import APIRouter, HTTPException, Request, Response
+from pydantic import BaseModel, Field
+
+from switchboard.app_calls import AppCallTimeout, call_app
+from switchboard.config import AppConfig
+from switchboard.schema.app_calls import SharedThreadViewCall
+from switchboard.schema.events import ElementEvent, RemoveElement
+from switchboard.schema.history import (
+    FeedbackIn,
+    FeedbackSaved,
+    SharedThread,
+    ThreadListRequest,
+)
+from switchboard.schema.jobs import FeedbackInput, FeedbackPayload
+from switchboard.schema.persist import ElementDelete, ElementDeletePayload, ElementUpsert
+from switchboard.schema.session import UserRef
+from switchboard.schema.steps import ElementDict
+from switchboard.streams import Streams
+from switchboard_gateway.identity import GatewayIdentity
+from switchboard_gateway.session_access import owned_session
+from switchboard_gateway.upstream import Upstreams
+
+__all__ = ("build_history_router",)
+
+logger = logging.getLogger(__name__)
+
+_ID = Field(min_length=1, max_length=64)
+
+
+class ThreadRef(BaseModel):
+    threadId: str = _ID
+
+
+class RenameRequest(ThreadRef):
+    name: str = Field(min_length=1, max_length=255)
+
+
+class ShareRequest(ThreadRef):
+    isShared: bool
+
+
+class FeedbackRequest(BaseModel):
+    feedback: FeedbackIn
+    sessionId: str | None = Field(default=None, max_length=64)
+
+
+class FeedbackDeleteRequest(BaseModel):
+    feedbackId: str = _ID
+
+
+class ElementRequest(BaseModel):
+    element: dict[str, Any]
+    sessionId: str = _ID
+
+
+def _relay(upstream: httpx.Response) -> Response:
+    return Response(
+        content=upstream.content,
+        status_code=upstream.status_code,
+        media_type=upstream.headers.get("content-type", "application/json"),
+    )
+
+
+def build_history_router(
+    *,
+    config: AppConfig,
+    upstreams: Upstreams,
+    identity: GatewayIdentity,
+    streams: Streams,
+    manifest: Callable[[], Awaitable[dict[str, Any] | None]],
+    app_call_timeout: float,
+) -> APIRouter:
+    router = APIRouter()
+    persistence = upstreams.persistence
+
+    def as_user(user: UserRef | None) -> dict[str, str]:
+        return upstreams.token_headers("persistence", user)
+
+    async def signed_in(request: Request) -> UserRef:
+        user = await identity.require(request)
+        if user is None:
+            raise HTTPException(401, detail="Unauthorized")
+        return user
+
+    @router.post("/project/threads")
+    async def list_threads(body: ThreadListRequest, request: Request) -> Response:
+        user = await signed_in(request)
+        body.filter.userId = None
+        return _relay(
+            await persistence.post(
+                "/threads/search", content=body.model_dump_json(), headers=_json(as_user(user))
+            )
+        )
+
+    @router.put("/project/thread")
+    async def rename_thread(body: RenameRequest, request: Request) -> Response:
+        user = await identity.require(request)
+        return _relay(
+            await persistence.patch(
+                f"/threads/{body.threadId}",
+                json={"name": body.name},
+                headers=as_user(user),
+            )
+        )
+
+    @router.delete("/project/thread")
+    async def delete_thread(body: ThreadRef, request: Request) -> Response:
+        user = await identity.require(request)
+        return _relay(await persistence.delete(f"/threads/{body.threadId}", headers=as_user(user)))
+
+    @router.put("/project/thread/share")
+    async def share_thread(body: ShareRequest, request: Request) -> Response:
+        user = await identity.require(request)
+        if not config.features.allow_thread_sharing:
+            raise HTTPException(400, detail="Thread sharing is not enabled")
+        return _relay(
+            await persistence.put(
+                f"/threads/{body.threadId}/share",
+                json={"isShared": body.isShared},
+                headers=as_user(user),
+            )
+        )
+
+    @router.get("/project/share/{thread_id}")
+    async def shared_thread(thread_id: str, request: Request) -> dict[str, Any]:
+        viewer = await identity.require(request)
+        upstream = await persistence.get(f"/shared/{thread_id}", headers=as_user(viewer))
+        if upstream.status_code == 404:
+            raise HTTPException(404, detail="Thread not found")
+        upstream.raise_for_status()
+        shared = SharedThread.model_validate_json(upstream.content)
+        thread = shared.thread.model_dump(mode="json")
+        if not shared.isShared:
+            callbacks = (await manifest() or {}).get("callbacks", {})
+            if not callbacks.get("on_shared_thread_view"):
+                raise HTTPException(404, detail="Thread not found")
+            try:
+                reply = await call_app(
+                    streams,
+                    SharedThreadViewCall(thread=thread, viewer=viewer),
+                    timeout=app_call_timeout,
+                )
+            except AppCallTimeout as exc:
+                raise HTTPException(503, detail="The app did not answer; try again") from exc
+            if reply.value is not True:
+                raise HTTPException(404, detail="Thread not found")
+        return thread
+
+    @router.get("/project/thread/{thread_id}/element/{element_id}")
+    async def get_element(thread_id: str, element_id: str, request: Request) -> Response:
+        user = await identity.require(request)
+        return _relay(
+            await persistence.get(
+                f"/threads/{thread_id}/elements/{element_id}", headers=as_user(user)
+            )
+        )
+
+    @router.put("/project/element")
+    async def update_element(body: ElementRequest, request: Request) -> dict[str, Any]:
+        """Custom elements change in place from the browser; only their props are taken."""
+        user = await identity.require(request)
+        session = await owned_session(streams, body.sessionId, user)
+        if body.element.get("type") != "custom":
+            return {"success": False}
+        try:
+            element = ElementDict(
+                id=str(body.element.get("id") or ""),
+                type="custom",
+                name=str(body.element.get("name") or "custom"),
+                props=dict(body.element.get("props") or {}),
+                display=body.element.get("display") or "inline",
+                forId=body.element.get("forId"),
+                threadId=session.thread_id,
+                mime="application/json",
+            )
+        except (ValueError, TypeError) as exc:
+            raise HTTPException(422, detail=f"invalid element: {exc}") from exc
+        if not element.id or len(element.id) > 64:
+            raise HTTPException(422, detail="invalid element id")
+        ids = {"session_id": session.id, "thread_id": session.thread_id}
+        await streams.emit(ElementEvent(payload=element, **ids))
+        await streams.persist(ElementUpsert(payload=element, **ids))
+        return {"success": True}
+
+    @router.delete("/project/element")
+    async def delete_element(body: ElementRequest, request: Request) -> dict[str, Any]:
+        user = await identity.require(request)
+        session = await owned_session(streams, body.sessionId, user)
+        element_id = str(body.element.get("id") or "")
+        if not element_id or len(element_id) > 64:
+            raise HTTPException(422, detail="invalid element id")
+        ids = {"session_id": session.id, "thread_id": session.thread_id}
+        await streams.emit(RemoveElement(payload={"id": element_id}, **ids))
+        await streams.persist(ElementDelete(payload=ElementDeletePayload(id=element_id), **ids))
+        return {"success": True}
+
+    @router.put("/feedback")
+    async def upsert_feedback(body: FeedbackRequest, request: Request) -> dict[str, Any]:
+        user = await identity.require(request)
+        upstream = await persistence.put(
+            "/feedback", content=body.feedback.model_dump_json(), headers=_json(as_user(user))
+        )
+        if upstream.status_code != 200:
+            _raise(upstream)
+        saved = FeedbackSaved.model_validate_json(upstream.content)
+        callbacks = (await manifest() or {}).get("callbacks", {})
+        if body.sessionId and callbacks.get("on_feedback"):
+            try:
+                session = await owned_session(streams, body.sessionId, user)
+            except HTTPException:
+                logger.info(
+                    "on_feedback skipped: session gone", extra={"session_id": body.sessionId}
+                )
+            else:
+                await streams.enqueue(
+                    FeedbackInput(
+                        session_id=session.id,
+                        thread_id=session.thread_id,
+                        payload=FeedbackPayload(
+                            forId=saved.forId,
+                            id=saved.feedbackId,
+                            value=body.feedback.value,
+                            threadId=saved.threadId,
+                            comment=body.feedback.comment,
+                        ),
+                    )
+                )
+        return {"success": True, "feedbackId": saved.feedbackId}
+
+    @router.delete("/feedback")
+    async def delete_feedback(body: FeedbackDeleteRequest, request: Request) -> Response:
+        user = await identity.require(request)
+        return _relay(
+            await persistence.delete(f"/feedback/{body.feedbackId}", headers=as_user(user))
+        )
+
+    return router
+
+
+def _json(headers: dict[str, str]) -> dict[str, str]:
+    return {**headers, "content-type": "application/json"}
+
+
+def _raise(upstream: httpx.Response) -> NoReturn:
+    try:
+        detail = upstream.json().get("detail", upstream.text)
+    except ValueError:
+        detail = upstream.text
+    raise HTTPException(upstream.status_code, detail=detail)
