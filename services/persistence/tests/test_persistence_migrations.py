@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from switchboard_persistence.db.engine import VERSION_TABLE, alembic_config, make_engine, migrate
 from switchboard_persistence.db.models import Base
 
-TABLES = {"threads", "steps", "elements", "feedbacks", VERSION_TABLE}
+TABLES = {"threads", "steps", "elements", "feedbacks", "files", VERSION_TABLE}
 
 
 def _inspect(connection: Connection) -> tuple[set[str], str | None, list[object]]:
@@ -46,5 +46,5 @@ async def test_migrations_apply_and_match_the_models(
     finally:
         await engine.dispose()
     assert tables >= TABLES
-    assert revision == head == "0001_initial"
+    assert revision == head == "0002_files"
     assert diff == [], f"models and migrations differ: {diff}"

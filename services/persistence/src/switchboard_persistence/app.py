@@ -16,8 +16,13 @@ from switchboard_persistence.api import build_router
 from switchboard_persistence.consumer import ConsumerOptions, PersistConsumer
 from switchboard_persistence.db.engine import make_engine
 from switchboard_persistence.errors import PersistenceError
+from switchboard_persistence.feedback import FeedbackStore
+from switchboard_persistence.files import FileStore
 from switchboard_persistence.repository import Repository
+from switchboard_persistence.routes.deps import Stores
 from switchboard_persistence.settings import PersistenceSettings
+from switchboard_persistence.storage import make_storage
+from switchboard_persistence.threads import ThreadStore
 
 __all__ = ("create_app",)
 
@@ -57,9 +62,18 @@ def create_app(settings: PersistenceSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings)
         redis = Redis.from_url(settings.redis_url)
-        repository = Repository(engine)
+        storage = make_storage(settings)
+        await storage.start()
+        repository = Repository(engine, storage)
         consumer = PersistConsumer(redis, repository, settings.names, consumer_options(settings))
         app.state.repository = repository
+        app.state.storage = storage
+        app.state.stores = Stores(
+            repository=repository,
+            threads=ThreadStore(engine, storage),
+            feedback=FeedbackStore(engine),
+            files=FileStore(engine, storage),
+        )
         app.state.redis = redis
         app.state.consumer = consumer
         task = asyncio.create_task(consumer.run(), name="persistence-consumer")
@@ -69,6 +83,7 @@ def create_app(settings: PersistenceSettings | None = None) -> FastAPI:
         finally:
             await _stop(consumer, task)
             await redis.aclose()
+            await storage.close()
             await engine.dispose()
 
     app = FastAPI(title="switchboard-persistence", lifespan=lifespan)
@@ -87,5 +102,5 @@ def create_app(settings: PersistenceSettings | None = None) -> FastAPI:
         return JSONResponse({"detail": str(exc)}, status_code=exc.status_code)
 
     app.include_router(health_router({"database": database_ready, "redis": redis_ready}))
-    app.include_router(build_router(app))
+    app.include_router(build_router(app, settings.max_file_bytes))
     return app

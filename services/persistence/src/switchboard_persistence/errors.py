@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-__all__ = ("InvalidEvent", "PersistenceError", "ThreadNotFound")
+__all__ = (
+    "ElementNotFound",
+    "FeedbackNotFound",
+    "FileNotFound",
+    "FileTooLarge",
+    "InvalidEvent",
+    "NotFound",
+    "PersistenceError",
+    "ThreadNotFound",
+    "Unauthorized",
+)
 
 
 class PersistenceError(Exception):
@@ -11,13 +21,46 @@ class PersistenceError(Exception):
     status_code = 500
 
 
-class ThreadNotFound(PersistenceError):
-    """Missing, deleted or not the caller's: the answer is the same so existence never leaks."""
+class NotFound(PersistenceError):
+    """Missing, deleted or not the caller's: one answer per kind, so existence never leaks."""
 
     status_code = 404
+    message = "Not found"
 
     def __init__(self) -> None:
-        super().__init__("Thread not found")
+        super().__init__(self.message)
+
+
+class ThreadNotFound(NotFound):
+    message = "Thread not found"
+
+
+class ElementNotFound(NotFound):
+    message = "Element not found"
+
+
+class FeedbackNotFound(NotFound):
+    message = "Feedback not found"
+
+
+class FileNotFound(NotFound):
+    message = "File not found"
+
+
+class Unauthorized(PersistenceError):
+    """A route that needs a named user was called for nobody."""
+
+    status_code = 401
+
+    def __init__(self) -> None:
+        super().__init__("Unauthorized")
+
+
+class FileTooLarge(PersistenceError):
+    status_code = 413
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"File too large (limit {limit} bytes)")
 
 
 class InvalidEvent(ValueError):

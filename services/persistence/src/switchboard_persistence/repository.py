@@ -15,7 +15,6 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
-    Table,
     and_,
     bindparam,
     case,
@@ -24,7 +23,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from switchboard.schema import (
@@ -37,54 +35,56 @@ from switchboard.schema import (
     ThreadDict,
     ThreadUpsert,
 )
-from switchboard_persistence.db.models import (
-    ID_MAX,
-    THREAD_NAME_MAX,
-    Element,
-    Feedback,
-    Step,
-    Thread,
-    UtcDateTime,
+from switchboard.schema.persist import ElementDelete, ElementUpsert
+from switchboard_persistence.db.models import ID_MAX, THREAD_NAME_MAX, UtcDateTime
+from switchboard_persistence.db.sql import (
+    ELEMENTS,
+    FEEDBACKS,
+    FILES,
+    STEPS,
+    THREADS,
+    clean,
+    insert_for,
+    iso,
+    owned_by,
+)
+from switchboard_persistence.elements import (
+    delete_element,
+    drop_element_files,
+    element_dict,
+    upsert_element,
 )
 from switchboard_persistence.errors import InvalidEvent
+from switchboard_persistence.storage import ObjectStorage
 
-__all__ = ("Repository", "apply_events", "iso", "thread_of", "validate_event")
+__all__ = (
+    "ELEMENTS",
+    "FEEDBACKS",
+    "FILES",
+    "STEPS",
+    "THREADS",
+    "Repository",
+    "apply_events",
+    "delete_objects",
+    "iso",
+    "thread_of",
+    "validate_event",
+)
 
 logger = logging.getLogger(__name__)
 
-THREADS = cast(Table, Thread.__table__)
-STEPS = cast(Table, Step.__table__)
-ELEMENTS = cast(Table, Element.__table__)
-FEEDBACKS = cast(Table, Feedback.__table__)
-
 # A ``run`` step never replaces one of these (Chainlit's COALESCE rule).
 _GENERIC_TYPES = ("run", "undefined")
-
-
-def iso(value: datetime) -> str:
-    """Chainlit's timestamp format: ISO-8601 UTC with microseconds and a trailing ``Z``."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _event_time(event: PersistEvent) -> datetime:
     return datetime.fromtimestamp(event.ts, UTC)
 
 
-def _clean(value: Any) -> Any:
-    """Drop NUL characters: PostgreSQL rejects them in text and JSONB alike."""
-    if isinstance(value, str):
-        return value.replace("\x00", "") if "\x00" in value else value
-    if isinstance(value, dict):
-        return {_clean(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_clean(v) for v in value]
-    return value
-
-
 def thread_of(event: PersistEvent) -> str | None:
     """The thread an event writes to: the producer's envelope first, then the step's own field."""
     thread_id: str | None = event.thread_id
-    if not thread_id and isinstance(event, StepUpsert):
+    if not thread_id and isinstance(event, StepUpsert | ElementUpsert):
         thread_id = event.payload.threadId
     return thread_id or None
 
@@ -106,14 +106,12 @@ def validate_event(event: PersistEvent) -> None:
         _check_id(event.payload.parentId, "parent id", required=False)
     elif isinstance(event, StepDelete):
         _check_id(event.payload.id, "step id", required=True)
-
-
-def _insert(conn: AsyncConnection, table: Table) -> postgresql.Insert | sqlite.Insert:
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    if conn.dialect.name == "sqlite":
-        return sqlite.insert(table)
-    raise RuntimeError(f"unsupported database dialect {conn.dialect.name!r}")
+    elif isinstance(event, ElementUpsert):
+        _check_id(event.payload.id, "element id", required=True)
+        _check_id(event.payload.forId, "element forId", required=False)
+        _check_id(event.payload.chainlitKey, "element chainlitKey", required=False)
+    elif isinstance(event, ElementDelete):
+        _check_id(event.payload.id, "element id", required=True)
 
 
 # --- writes ------------------------------------------------------------------
@@ -127,7 +125,7 @@ async def _ensure_threads(conn: AsyncConnection, first_seen: dict[str, datetime]
         {"id": tid, "created_at": at, "updated_at": at}
         for tid, at in sorted(first_seen.items())  # one lock order for every consumer
     ]
-    stmt = _insert(conn, THREADS).on_conflict_do_nothing(index_elements=["id"])
+    stmt = insert_for(conn, THREADS).on_conflict_do_nothing(index_elements=["id"])
     await conn.execute(stmt, rows)
 
 
@@ -165,16 +163,16 @@ async def _upsert_thread(conn: AsyncConnection, event: ThreadUpsert, thread_id: 
         return
     values: dict[str, Any] = {}
     if payload.name is not None:
-        values["name"] = _clean(payload.name)[:THREAD_NAME_MAX]
+        values["name"] = clean(payload.name)[:THREAD_NAME_MAX]
     if payload.user_id is not None:
-        values["user_id"] = _clean(payload.user_id)
+        values["user_id"] = clean(payload.user_id)
     if payload.user_identifier is not None:
-        values["user_identifier"] = _clean(payload.user_identifier)
+        values["user_identifier"] = clean(payload.user_identifier)
     if payload.tags is not None:
-        values["tags"] = _clean(payload.tags)
+        values["tags"] = clean(payload.tags)
     if payload.metadata is not None:
         merged: dict[str, Any] = dict(row._mapping["metadata"] or {})
-        for key, value in _clean(payload.metadata).items():
+        for key, value in clean(payload.metadata).items():
             if value is None:
                 merged.pop(key, None)
             else:
@@ -215,7 +213,7 @@ def _step_row(event: StepUpsert, thread_id: str) -> dict[str, Any]:
         "auto_collapse": step.autoCollapse,
         "icon": step.icon,
     }
-    return cast(dict[str, Any], _clean(row))
+    return cast(dict[str, Any], clean(row))
 
 
 def _step_upsert_statement(conn: AsyncConnection) -> Any:
@@ -225,7 +223,7 @@ def _step_upsert_statement(conn: AsyncConnection) -> Any:
         .where(c.thread_id == bindparam("seq_thread"))
         .scalar_subquery()
     )
-    stmt = _insert(conn, STEPS).values(seq=next_seq)
+    stmt = insert_for(conn, STEPS).values(seq=next_seq)
     new = stmt.excluded
 
     def take_new(name: str) -> ColumnElement[Any]:
@@ -271,8 +269,8 @@ async def _upsert_steps(conn: AsyncConnection, events: Sequence[tuple[StepUpsert
     await conn.execute(_step_upsert_statement(conn), rows)
 
 
-async def _delete_step(conn: AsyncConnection, event: StepDelete, thread_id: str) -> None:
-    """Delete a step with its descendants, their elements and their feedback."""
+async def _delete_step(conn: AsyncConnection, event: StepDelete, thread_id: str) -> list[str]:
+    """Delete a step with its descendants, their elements (and files) and their feedback."""
     c = STEPS.c
     tree = (
         select(c.id)
@@ -285,17 +283,22 @@ async def _delete_step(conn: AsyncConnection, event: StepDelete, thread_id: str)
     )
     ids = list((await conn.execute(select(tree.c.id))).scalars())
     if not ids:
-        return
+        return []
+    elements = (ELEMENTS.c.for_id.in_(ids), ELEMENTS.c.thread_id == thread_id)
+    keys = list((await conn.execute(select(ELEMENTS.c.chainlit_key).where(*elements))).scalars())
     await conn.execute(delete(FEEDBACKS).where(FEEDBACKS.c.for_id.in_(ids)))
-    await conn.execute(delete(ELEMENTS).where(ELEMENTS.c.for_id.in_(ids)))
+    await conn.execute(delete(ELEMENTS).where(*elements))
     await conn.execute(delete(STEPS).where(c.id.in_(ids), c.thread_id == thread_id))
+    return await drop_element_files(conn, thread_id, keys)
 
 
-async def apply_events(conn: AsyncConnection, events: Sequence[PersistEvent]) -> None:
+async def apply_events(conn: AsyncConnection, events: Sequence[PersistEvent]) -> list[str]:
     """Apply events in order inside the caller's transaction.
 
-    Consecutive step upserts go to the database as one executemany.
+    Consecutive step upserts go to the database as one executemany. Returns the
+    object keys whose files were removed: the caller deletes them once committed.
     """
+    doomed: list[str] = []
     touched: dict[str, datetime] = {}
     run: list[tuple[StepUpsert, str]] = []
 
@@ -320,10 +323,28 @@ async def apply_events(conn: AsyncConnection, events: Sequence[PersistEvent]) ->
         await flush()
         if isinstance(event, ThreadUpsert):
             await _upsert_thread(conn, event, thread_id)
+        elif isinstance(event, ElementUpsert):
+            at = _event_time(event)
+            await _ensure_threads(conn, {thread_id: at})
+            await upsert_element(conn, event, thread_id, at)
+        elif isinstance(event, ElementDelete):
+            doomed += await delete_element(conn, event, thread_id)
         else:
-            await _delete_step(conn, event, thread_id)
+            doomed += await _delete_step(conn, event, thread_id)
     await flush()
     await _touch_threads(conn, touched)
+    return doomed
+
+
+async def delete_objects(storage: ObjectStorage | None, keys: Iterable[str]) -> None:
+    """Best effort after a commit: the rows are gone, so a failure only leaves an orphan."""
+    if storage is None:
+        return
+    for key in keys:
+        try:
+            await storage.delete(key)
+        except Exception:
+            logger.exception("could not delete a stored object", extra={"object_key": key})
 
 
 # --- reads -------------------------------------------------------------------
@@ -363,28 +384,6 @@ def _step_dict(m: Any) -> StepDict:
     )
 
 
-def _element_dict(m: Any) -> ElementDict:
-    return ElementDict(
-        id=m["id"],
-        threadId=m["thread_id"],
-        type=m["type"],
-        chainlitKey=m["chainlit_key"],
-        path=m["path"],
-        url=m["url"],
-        objectKey=m["object_key"],
-        name=m["name"],
-        display=m["display"] or "inline",
-        size=m["size"],
-        language=m["language"],
-        page=m["page"],
-        props=m["props"],
-        autoPlay=m["auto_play"],
-        playerConfig=m["player_config"],
-        forId=m["for_id"],
-        mime=m["mime"],
-    )
-
-
 def _unique_steps(rows: Iterable[Any]) -> list[StepDict]:
     seen: set[str] = set()
     steps: list[StepDict] = []
@@ -402,6 +401,8 @@ class Repository:
     """The persistence database behind one engine."""
 
     engine: AsyncEngine
+    # Where removed elements' files are deleted from; None leaves them (tests of SQL alone).
+    storage: ObjectStorage | None = None
 
     async def ping(self) -> None:
         """Readiness: the database answers and the schema is migrated."""
@@ -409,9 +410,30 @@ class Repository:
             await conn.execute(select(THREADS.c.id).limit(1))
 
     async def apply(self, events: Sequence[PersistEvent]) -> None:
-        """Apply events in order, all or nothing."""
+        """Apply events in order, all or nothing; then delete the objects they removed."""
         async with self.engine.begin() as conn:
-            await apply_events(conn, events)
+            doomed = await apply_events(conn, events)
+        await delete_objects(self.storage, doomed)
+
+    async def get_element(
+        self, thread_id: str, element_id: str, caller: str | None
+    ) -> ElementDict | None:
+        """The element when its thread is the caller's and not deleted."""
+        t = THREADS.c
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(ELEMENTS)
+                    .join(THREADS, t.id == ELEMENTS.c.thread_id)
+                    .where(
+                        ELEMENTS.c.id == element_id,
+                        ELEMENTS.c.thread_id == thread_id,
+                        owned_by(t.user_identifier, caller),
+                        t.deleted_at.is_(None),
+                    )
+                )
+            ).first()
+        return element_dict(row._mapping) if row is not None else None
 
     async def get_thread(self, thread_id: str) -> ThreadDict | None:
         """The thread with its steps (creation order) and elements; None if absent or deleted."""
@@ -441,7 +463,7 @@ class Repository:
                 .where(ELEMENTS.c.thread_id == thread_id)
                 .order_by(ELEMENTS.c.created_at, ELEMENTS.c.id)
             )
-            elements = [_element_dict(row._mapping) for row in element_rows]
+            elements = [element_dict(row._mapping) for row in element_rows]
         t = thread._mapping
         return ThreadDict(
             id=t["id"],

@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import socket
 from pathlib import Path
+from typing import Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from switchboard.config import ENV_PREFIX, Settings
@@ -69,6 +70,30 @@ class PersistenceSettings(Settings):  # type: ignore[misc,unused-ignore]
     claim_idle_ms: int = Field(default=30_000, ge=1)
     # An entry that fails this many deliveries goes to the dead-letter stream.
     max_deliveries: int = Field(default=5, ge=1)
+
+    # Object storage for uploaded files and element content. Unset: S3 when an endpoint is
+    # configured, else local disk (the embedded default).
+    storage_backend: Literal["local", "s3"] | None = None
+    storage_dir: Path = Path(".switchboard/files")
+    s3_endpoint: str | None = None  # host[:port], or a URL whose scheme sets ``s3_secure``
+    s3_bucket: str = "switchboard"
+    s3_access_key: str | None = None
+    s3_secret_key: SecretStr | None = None
+    s3_region: str | None = None
+    s3_secure: bool = True
+    # Uploads past this size are refused with 413 while they stream in.
+    max_file_bytes: int = Field(
+        default=500 * 1024 * 1024,
+        ge=1,
+        validation_alias=AliasChoices("SWITCHBOARD_PERSISTENCE_MAX_FILE_BYTES"),
+    )
+
+    @property
+    def storage(self) -> Literal["local", "s3"]:
+        """The backend in use: the explicit choice, else S3 when an endpoint is set."""
+        if self.storage_backend is not None:
+            return self.storage_backend
+        return "s3" if self.s3_endpoint else "local"
 
     @field_validator("database_url")
     @classmethod

@@ -1,4 +1,4 @@
-"""Tables for threads, steps, elements and feedback.
+"""Tables for threads, steps, elements, feedback and stored files.
 
 Column names are snake_case; the REST layer maps them to Chainlit's camelCase
 dicts. Types work on both SQLite (embedded default) and PostgreSQL.
@@ -31,6 +31,7 @@ __all__ = (
     "Base",
     "Element",
     "Feedback",
+    "File",
     "JsonType",
     "Step",
     "Thread",
@@ -168,3 +169,21 @@ class Feedback(Base):
     comment: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class File(Base):
+    """An uploaded file: who may read it, and where its bytes are in object storage."""
+
+    __tablename__ = "files"
+
+    id: Mapped[str] = mapped_column(String(ID_MAX), primary_key=True)
+    # The owner; None for anonymous uploads, which their session id guards instead.
+    user_identifier: Mapped[str | None] = mapped_column(Text, index=True, default=None)
+    session_id: Mapped[str | None] = mapped_column(String(ID_MAX), index=True, default=None)
+    # No foreign key: a file is often uploaded before its thread is first written.
+    thread_id: Mapped[str | None] = mapped_column(String(ID_MAX), index=True, default=None)
+    name: Mapped[str] = mapped_column(Text)
+    mime: Mapped[str] = mapped_column(Text)
+    size: Mapped[int] = mapped_column(BigInteger)
+    object_key: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -1,0 +1,40 @@
+"""Feedback routes: rate a step of one's own thread, or take the rating back."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, FastAPI
+
+from switchboard.internal_auth import InternalCaller
+from switchboard.schema.history import FeedbackIn, FeedbackSaved
+from switchboard_persistence.errors import FeedbackNotFound
+from switchboard_persistence.routes.deps import Stores, caller_dependency, identifier
+
+__all__ = ("router",)
+
+
+def router(app: FastAPI) -> APIRouter:
+    routes = APIRouter()
+    caller, stores = caller_dependency(app)
+
+    @routes.put("/feedback")
+    async def upsert_feedback(
+        body: FeedbackIn,
+        who: InternalCaller = Depends(caller),
+        s: Stores = Depends(stores),
+    ) -> FeedbackSaved:
+        saved = await s.feedback.upsert(identifier(who), body)
+        if saved is None:
+            raise FeedbackNotFound()
+        return saved
+
+    @routes.delete("/feedback/{feedback_id}")
+    async def delete_feedback(
+        feedback_id: str,
+        who: InternalCaller = Depends(caller),
+        s: Stores = Depends(stores),
+    ) -> dict[str, bool]:
+        if not await s.feedback.delete(identifier(who), feedback_id):
+            raise FeedbackNotFound()
+        return {"success": True}
+
+    return routes

@@ -1,0 +1,96 @@
+"""File routes: upload (streamed, size-capped), download (streamed), delete."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.responses import StreamingResponse
+
+from switchboard.internal_auth import InternalCaller
+from switchboard.schema.history import StoredFile
+from switchboard_persistence.errors import FileNotFound, ThreadNotFound
+from switchboard_persistence.files import NewFile
+from switchboard_persistence.routes.deps import Stores, caller_dependency, identifier
+from switchboard_persistence.storage.base import ID_PATTERN
+from switchboard_persistence.uploads import mime_of, receive
+
+__all__ = ("content_disposition", "router")
+
+Id = Annotated[str, Query(pattern=ID_PATTERN)]
+OptionalId = Annotated[str | None, Query(pattern=ID_PATTERN)]
+
+
+def content_disposition(name: str) -> str:
+    """``attachment`` with an ASCII fallback name and the exact UTF-8 one (RFC 6266)."""
+    fallback = "".join(c if 32 <= ord(c) < 127 and c not in '"\\' else "_" for c in name) or "file"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def router(app: FastAPI, max_file_bytes: int) -> APIRouter:
+    routes = APIRouter()
+    caller, stores = caller_dependency(app)
+
+    @routes.post("/files")
+    async def upload_file(
+        request: Request,
+        name: Annotated[str, Query(min_length=1, max_length=255)],
+        session_id: Id,
+        thread_id: OptionalId = None,
+        file_id: OptionalId = None,
+        who: InternalCaller = Depends(caller),
+        s: Stores = Depends(stores),
+    ) -> StoredFile:
+        user = identifier(who)
+        if thread_id is not None and not await s.files.thread_usable(thread_id, user):
+            raise ThreadNotFound()
+        new = NewFile(
+            name=name,
+            mime=mime_of(request.headers.get("content-type")),
+            session_id=session_id,
+            thread_id=thread_id,
+            file_id=file_id,
+        )
+        upload = await receive(request, max_file_bytes)
+        try:
+            stored = await s.files.save(user, new, upload)
+        finally:
+            upload.close()
+        if stored is None:
+            raise FileNotFound()
+        return stored
+
+    @routes.get("/files/{file_id}")
+    async def download_file(
+        file_id: str,
+        session_id: str | None = None,
+        who: InternalCaller = Depends(caller),
+        s: Stores = Depends(stores),
+    ) -> StreamingResponse:
+        record = await s.files.get(file_id, identifier(who), session_id)
+        chunks = await s.files.read(record) if record is not None else None
+        if record is None or chunks is None:
+            raise FileNotFound()
+        return StreamingResponse(
+            chunks,
+            media_type=record.mime,
+            headers={
+                "Content-Disposition": content_disposition(record.name),
+                "Content-Length": str(record.size),
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
+
+    @routes.delete("/files/{file_id}")
+    async def delete_file(
+        file_id: str,
+        session_id: str | None = None,
+        who: InternalCaller = Depends(caller),
+        s: Stores = Depends(stores),
+    ) -> dict[str, bool]:
+        if not await s.files.delete(file_id, identifier(who), session_id):
+            raise FileNotFound()
+        return {"success": True}
+
+    return routes
