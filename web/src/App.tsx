@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { ChatScreen } from './components/ChatScreen';
+import { ElementPage } from './components/Elements';
 import { EnvPage } from './components/EnvPage';
 import { LoginCallback, LoginPage } from './components/LoginPage';
 import { SharedThread } from './components/SharedThread';
@@ -120,6 +121,8 @@ export function App({ authConfig, user }: Props) {
     <AppContext.Provider value={value}>
       {route.name === 'share' ? (
         <SharedThread id={route.id} />
+      ) : route.name === 'element' ? (
+        <ElementPage id={route.id} />
       ) : (
         <ChatScreen
           route={route}

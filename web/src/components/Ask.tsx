@@ -1,4 +1,4 @@
-import { useId, useRef, useState, type DragEvent } from 'react';
+import { useEffect, useId, useMemo, useRef, useState, type DragEvent } from 'react';
 import { useApp } from '../context';
 import { ApiError, uploadFile } from '../lib/api';
 import { t } from '../lib/i18n';
@@ -139,21 +139,87 @@ export function AskFile({ ask }: { ask: AskState }) {
   );
 }
 
-/** Custom-element asks: the element's JSX is not loaded by this UI; offer submit/cancel. */
+type PropValue = string | number | boolean;
+
+function isEditable(value: unknown): value is PropValue {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+}
+
+function labelFor(key: string): string {
+  const words = key.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/[_-]+/g, ' ').trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/**
+ * Custom-element asks (§1.5): the element's props become a form. Strings, numbers and
+ * booleans are editable fields; other props are sent back unchanged. Submit answers
+ * `{submitted: true, ...props}`, Cancel `{submitted: false}`.
+ */
 export function AskElement({ ask, elements }: { ask: AskState; elements: ElementDict[] }) {
   const { session } = useApp();
   const element = elements.find((e) => e.id === ask.spec.element_id);
+  const props = useMemo(() => {
+    if (element?.props) return element.props;
+    if (element?.content) {
+      try {
+        const parsed: unknown = JSON.parse(element.content);
+        if (parsed && typeof parsed === 'object') return parsed as Record<string, unknown>;
+      } catch {
+        /* not JSON */
+      }
+    }
+    return {} as Record<string, unknown>;
+  }, [element?.props, element?.content]);
+  const [values, setValues] = useState<Record<string, unknown>>(props);
+  useEffect(() => setValues(props), [props]);
+  const formId = useId();
+  const editable = Object.entries(values).filter((entry): entry is [string, PropValue] => isEditable(entry[1]));
   return (
-    <div className="ask-element">
-      {element?.props && <pre className="json">{JSON.stringify(element.props, null, 2)}</pre>}
+    <form
+      className="ask-element"
+      data-testid="ask-element"
+      aria-label={element?.name ?? t('chat.ask.element.label', 'Form')}
+      onSubmit={(event) => {
+        event.preventDefault();
+        session.answerAsk({ ...values, submitted: true });
+      }}
+    >
+      {element?.name && <h3 className="ask-element-title">{element.name}</h3>}
+      {editable.map(([key, value]) => {
+        const id = `${formId}-${key}`;
+        if (typeof value === 'boolean') {
+          return (
+            <label key={key} className="check-row">
+              <input type="checkbox" checked={value} onChange={(event) => setValues((v) => ({ ...v, [key]: event.target.checked }))} />
+              {labelFor(key)}
+            </label>
+          );
+        }
+        return (
+          <div key={key} className="field">
+            <label htmlFor={id}>{labelFor(key)}</label>
+            <input
+              id={id}
+              type={typeof value === 'number' ? 'number' : 'text'}
+              value={String(value)}
+              onChange={(event) =>
+                setValues((v) => ({
+                  ...v,
+                  [key]: typeof value === 'number' ? Number(event.target.value) : event.target.value,
+                }))
+              }
+            />
+          </div>
+        );
+      })}
       <div className="actions">
-        <button type="button" className="btn primary small" onClick={() => session.answerAsk({ submitted: true, ...(element?.props ?? {}) })}>
+        <button type="submit" className="btn primary small">
           {t('common.actions.submit', 'Submit')}
         </button>
         <button type="button" className="btn outline small" onClick={() => session.answerAsk({ submitted: false })}>
           {t('common.actions.cancel', 'Cancel')}
         </button>
       </div>
-    </div>
+    </form>
   );
 }

@@ -1,4 +1,4 @@
-import { useEffect, useId, useMemo, useRef, useState, type ClipboardEvent, type DragEvent, type KeyboardEvent } from 'react';
+import { useEffect, useId, useMemo, useRef, useState, type ClipboardEvent, type KeyboardEvent } from 'react';
 import { useApp } from '../context';
 import { ApiError, uploadFile } from '../lib/api';
 import { t } from '../lib/i18n';
@@ -121,6 +121,46 @@ export function Composer() {
     }
   };
 
+  // Files dropped anywhere on the page attach to the message (an ask's drop zone wins).
+  const addFilesRef = useRef(addFiles);
+  addFilesRef.current = addFiles;
+  const [dragging, setDragging] = useState(false);
+  useEffect(() => {
+    if (!uploadEnabled) return;
+    let depth = 0;
+    const hasFiles = (event: globalThis.DragEvent) => Array.from(event.dataTransfer?.types ?? []).includes('Files');
+    const enter = (event: globalThis.DragEvent) => {
+      if (!hasFiles(event)) return;
+      depth += 1;
+      setDragging(true);
+    };
+    const leave = (event: globalThis.DragEvent) => {
+      if (!hasFiles(event)) return;
+      depth = Math.max(0, depth - 1);
+      if (!depth) setDragging(false);
+    };
+    const over = (event: globalThis.DragEvent) => {
+      if (hasFiles(event)) event.preventDefault();
+    };
+    const drop = (event: globalThis.DragEvent) => {
+      depth = 0;
+      setDragging(false);
+      if (event.defaultPrevented || !event.dataTransfer?.files.length) return;
+      event.preventDefault();
+      addFilesRef.current(Array.from(event.dataTransfer.files));
+    };
+    document.addEventListener('dragenter', enter);
+    document.addEventListener('dragleave', leave);
+    document.addEventListener('dragover', over);
+    document.addEventListener('drop', drop);
+    return () => {
+      document.removeEventListener('dragenter', enter);
+      document.removeEventListener('dragleave', leave);
+      document.removeEventListener('dragover', over);
+      document.removeEventListener('drop', drop);
+    };
+  }, [uploadEnabled]);
+
   const uploading = attachments.some((a) => !a.id && !a.error);
   const canSend = connected && !busy && !blockedByAsk && !uploading && (text.trim().length > 0 || (!textAsk && attachments.some((a) => a.id)));
 
@@ -180,11 +220,6 @@ export function Composer() {
       addFiles(files);
     }
   };
-  const onDrop = (event: DragEvent) => {
-    if (!uploadEnabled) return;
-    event.preventDefault();
-    addFiles(Array.from(event.dataTransfer.files));
-  };
 
   const placeholder = textAsk
     ? t('chat.input.answerPlaceholder', 'Type your answer here...')
@@ -194,14 +229,17 @@ export function Composer() {
 
   return (
     <div className="composer-wrap">
+      {dragging && (
+        <div className="drop-overlay" data-testid="drop-overlay" aria-hidden="true">
+          {t('chat.input.dropFiles', 'Drop files here to attach them')}
+        </div>
+      )}
       <form
         className={`composer${!connected ? ' disabled' : ''}`}
         onSubmit={(event) => {
           event.preventDefault();
           send();
         }}
-        onDragOver={(event) => uploadEnabled && event.preventDefault()}
-        onDrop={onDrop}
         aria-label={t('chat.input.label', 'Message composer')}
       >
         {menuOpen && matches.length > 0 && (
@@ -225,9 +263,24 @@ export function Composer() {
         {attachments.length > 0 && (
           <ul className="attachments" aria-label={t('chat.input.attachments', 'Attachments')}>
             {attachments.map((a) => (
-              <li key={a.key} className={`chip${a.error ? ' error' : ''}`} title={a.error}>
+              <li
+                key={a.key}
+                className={`chip attachment${a.error ? ' error' : ''}`}
+                title={a.error}
+                data-testid="attachment"
+                data-state={a.error ? 'error' : a.id ? 'done' : 'uploading'}
+              >
                 {!a.id && !a.error && <Spinner size={12} />}
                 <span>{a.file.name}</span>
+                {!a.error && (
+                  <progress
+                    className="upload-progress"
+                    max={1}
+                    value={a.progress}
+                    aria-label={t('chat.input.uploadProgress', 'Upload of {{name}}', { name: a.file.name })}
+                  />
+                )}
+                {a.error && <span className="visually-hidden">{a.error}</span>}
                 <button
                   type="button"
                   className="icon-btn tiny"

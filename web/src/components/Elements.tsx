@@ -1,5 +1,8 @@
 import { useEffect, useState } from 'react';
 import { useApp } from '../context';
+import { api } from '../lib/api';
+import { navigate, searchParam } from '../lib/router';
+import { useChat } from '../session/store';
 import { t } from '../lib/i18n';
 import type { ElementDict } from '../types';
 import { FileIcon } from './icons';
@@ -96,6 +99,14 @@ function PlotlyElement({ element, url }: { element: ElementDict; url?: string })
 }
 
 export function ElementView({ element }: { element: ElementDict }) {
+  return (
+    <div className={`element el-${element.type}-wrap`} data-testid="element" data-type={element.type} data-name={element.name}>
+      <ElementBody element={element} />
+    </div>
+  );
+}
+
+function ElementBody({ element }: { element: ElementDict }) {
   const { session } = useApp();
   const url = session.fileUrl(element);
   const size = element.size ?? 'medium';
@@ -167,12 +178,25 @@ export function InlineElements({ elements }: { elements: ElementDict[] }) {
   );
 }
 
-/** Side and page elements: a button each, opening the side panel or a full view. */
+/** Side and page elements: side ones open the side panel, page ones their own page. */
 export function ElementRefs({ elements }: { elements: ElementDict[] }) {
-  const { session } = useApp();
+  const { session, readOnly } = useApp();
   const [page, setPage] = useState<ElementDict | null>(null);
   const refs = elements.filter((e) => e.display === 'side' || e.display === 'page');
   if (!refs.length) return null;
+  const open = (element: ElementDict) => {
+    if (element.display === 'side') {
+      session.store.set({ sidebar: { title: element.name, elements: [element], key: null } });
+      return;
+    }
+    // Read-only views have no live session to come back to: show the page in a dialog.
+    if (readOnly) {
+      setPage(element);
+      return;
+    }
+    const thread = element.threadId || session.store.current.threadId;
+    navigate(`/element/${encodeURIComponent(element.id)}${thread ? `?thread=${encodeURIComponent(thread)}` : ''}`);
+  };
   return (
     <div className="element-refs">
       {refs.map((element) => (
@@ -180,11 +204,9 @@ export function ElementRefs({ elements }: { elements: ElementDict[] }) {
           key={element.id}
           type="button"
           className="chip"
-          onClick={() =>
-            element.display === 'side'
-              ? session.store.set({ sidebar: { title: element.name, elements: [element], key: null } })
-              : setPage(element)
-          }
+          data-testid="element-ref"
+          data-display={element.display}
+          onClick={() => open(element)}
         >
           <FileIcon size={14} />
           {element.name}
@@ -193,6 +215,55 @@ export function ElementRefs({ elements }: { elements: ElementDict[] }) {
       <Modal open={page !== null} title={page?.name ?? ''} onClose={() => setPage(null)} wide>
         {page && <ElementView element={page} />}
       </Modal>
+    </div>
+  );
+}
+
+/** `/element/:id`: one element on its own page (display "page"). */
+export function ElementPage({ id }: { id: string }) {
+  const { session } = useApp();
+  const known = useChat(session.store, (s) => s.elements.find((e) => e.id === id) ?? null);
+  const [fetched, setFetched] = useState<ElementDict | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const thread = searchParam('thread') ?? session.store.current.threadId;
+  useEffect(() => {
+    if (known || !thread) return;
+    const controller = new AbortController();
+    api
+      .get<ElementDict | null>(
+        `/project/thread/${encodeURIComponent(thread)}/element/${encodeURIComponent(id)}`,
+        controller.signal,
+      )
+      .then((element) => (element ? setFetched(element) : setError(t('chat.elements.notFound', 'Element not found'))))
+      .catch((caught: Error) => {
+        if (caught.name !== 'AbortError') setError(t('chat.elements.notFound', 'Element not found'));
+      });
+    return () => controller.abort();
+  }, [known, thread, id]);
+  const element = known ?? fetched;
+  const back = () => {
+    if (window.history.length > 1) window.history.back();
+    else navigate(thread ? `/thread/${encodeURIComponent(thread)}` : '/');
+  };
+  return (
+    <div className="element-page">
+      <header className="app-header">
+        <div className="header-left">
+          <button type="button" className="btn ghost" onClick={back} autoFocus>
+            ← {t('common.actions.goBack', 'Go back')}
+          </button>
+          <h1 className="app-name">{element?.name ?? ''}</h1>
+        </div>
+      </header>
+      <main id="main" className="element-page-body">
+        {element && <ElementView element={element} />}
+        {!element && !error && <p className="muted">{t('common.status.loading', 'Loading...')}</p>}
+        {error && (
+          <p className="form-error" role="alert">
+            {error}
+          </p>
+        )}
+      </main>
     </div>
   );
 }

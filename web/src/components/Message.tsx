@@ -144,6 +144,9 @@ function AssistantMessage({ step, elements, actions, ask, readOnly }: Props) {
   const avatar = settings.ui.default_avatar_file_url || apiUrl(`/avatars/${encodeURIComponent(avatarId(author))}`);
   const done = !step.streaming;
   const favorite = !!step.metadata?.favorite;
+  // An element being asked about is shown as the ask's form, not twice.
+  const askElement = ask?.spec.type === 'element' ? ask.spec.element_id : null;
+  const shown = askElement ? elements.filter((e) => e.id !== askElement) : elements;
   return (
     <article
       className={`msg assistant${step.isError ? ' error' : ''}`}
@@ -157,8 +160,8 @@ function AssistantMessage({ step, elements, actions, ask, readOnly }: Props) {
         <div className="msg-content">
           <Content step={step} />
         </div>
-        <InlineElements elements={elements} />
-        <ElementRefs elements={elements} />
+        <InlineElements elements={shown} />
+        <ElementRefs elements={shown} />
         {ask?.spec.type === 'file' && <AskFile ask={ask} />}
         {ask?.spec.type === 'element' && <AskElement ask={ask} elements={elements} />}
         {actions.length > 0 && <ActionButtons actions={actions} ask={ask} />}

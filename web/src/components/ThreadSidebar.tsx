@@ -45,6 +45,7 @@ export function ThreadSidebar({ open, currentThreadId, onClose, onNavigate }: Pr
   const [renaming, setRenaming] = useState<ThreadDict | null>(null);
   const [deleting, setDeleting] = useState<ThreadDict | null>(null);
   const [newName, setNewName] = useState('');
+  const [sharing, setSharing] = useState<{ thread: ThreadDict; shared: boolean } | null>(null);
   const query = useRef(0);
 
   const load = async (more: boolean) => {
@@ -109,14 +110,25 @@ export function ThreadSidebar({ open, currentThreadId, onClose, onNavigate }: Pr
       session.store.toast(error instanceof ApiError ? error.detail : String(error), 'error');
     }
   };
-  const share = async (thread: ThreadDict) => {
+  const shareLink = (thread: ThreadDict) => `${window.location.origin}${apiUrl(`/share/${encodeURIComponent(thread.id)}`)}`;
+  const setShared = async (thread: ThreadDict, isShared: boolean) => {
     try {
-      await api.put('/project/thread/share', { threadId: thread.id, isShared: true });
-      const link = `${window.location.origin}${apiUrl(`/share/${thread.id}`)}`;
-      await navigator.clipboard?.writeText(link).catch(() => undefined);
-      session.store.toast(t('threadHistory.thread.shared', 'Share link copied: {{link}}', { link }), 'success');
+      await api.put('/project/thread/share', { threadId: thread.id, isShared });
+      setSharing(isShared ? { thread, shared: true } : null);
+      if (!isShared) session.store.toast(t('threadHistory.thread.unshared', 'This chat is no longer shared'), 'info');
     } catch (error) {
+      setSharing(null);
       session.store.toast(error instanceof ApiError ? error.detail : String(error), 'error');
+    }
+  };
+  const copyLink = async (thread: ThreadDict) => {
+    const link = shareLink(thread);
+    try {
+      await navigator.clipboard.writeText(link);
+      session.store.toast(t('threadHistory.thread.copied', 'Link copied'), 'success');
+    } catch {
+      document.getElementById('share-link')?.focus();
+      (document.getElementById('share-link') as HTMLInputElement | null)?.select();
     }
   };
 
@@ -148,7 +160,7 @@ export function ThreadSidebar({ open, currentThreadId, onClose, onNavigate }: Pr
                 <h3>{t(key, fallback)}</h3>
                 <ul>
                   {list.map((thread) => (
-                    <li key={thread.id} className={`thread-item${thread.id === currentThreadId ? ' current' : ''}`}>
+                    <li key={thread.id} data-testid="thread-item" className={`thread-item${thread.id === currentThreadId ? ' current' : ''}`}>
                       <a
                         href={apiUrl(`/thread/${thread.id}`)}
                         aria-current={thread.id === currentThreadId ? 'page' : undefined}
@@ -165,7 +177,10 @@ export function ThreadSidebar({ open, currentThreadId, onClose, onNavigate }: Pr
                           <PencilIcon size={13} />
                         </button>
                         {settings.threadSharing && (
-                          <button type="button" className="icon-btn tiny" aria-label={`${t('threadHistory.thread.actions.share', 'Share')}: ${thread.name ?? ''}`} onClick={() => void share(thread)}>
+                          <button type="button" className="icon-btn tiny" aria-label={`${t('threadHistory.thread.actions.share', 'Share')}: ${thread.name ?? ''}`} onClick={() => {
+                              setSharing({ thread, shared: false });
+                              void setShared(thread, true);
+                            }}>
                             <ShareIcon size={13} />
                           </button>
                         )}
@@ -209,6 +224,30 @@ export function ThreadSidebar({ open, currentThreadId, onClose, onNavigate }: Pr
           <button type="button" className="btn ghost" onClick={() => setDeleting(null)}>{t('common.actions.cancel', 'Cancel')}</button>
           <button type="button" className="btn danger" onClick={() => void remove()}>{t('threadHistory.thread.actions.delete', 'Delete')}</button>
         </div>
+      </Modal>
+      <Modal open={sharing !== null} title={t('threadHistory.thread.shareTitle', 'Share this chat')} onClose={() => setSharing(null)}>
+        {sharing && !sharing.shared && (
+          <p className="muted" role="status">
+            <Spinner size={14} /> {t('common.status.loading', 'Loading...')}
+          </p>
+        )}
+        {sharing?.shared && (
+          <>
+            <p>{t('threadHistory.thread.shareDescription', 'Anyone signed in with the link can read this chat.')}</p>
+            <label className="field">
+              <span>{t('threadHistory.thread.shareLink', 'Share link')}</span>
+              <input id="share-link" readOnly value={shareLink(sharing.thread)} onFocus={(event) => event.target.select()} />
+            </label>
+            <div className="modal-actions">
+              <button type="button" className="btn ghost" onClick={() => void setShared(sharing.thread, false)}>
+                {t('threadHistory.thread.unshare', 'Stop sharing')}
+              </button>
+              <button type="button" className="btn primary" onClick={() => void copyLink(sharing.thread)} autoFocus>
+                {t('threadHistory.thread.copyLink', 'Copy link')}
+              </button>
+            </div>
+          </>
+        )}
       </Modal>
     </>
   );

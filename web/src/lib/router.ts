@@ -7,6 +7,7 @@ export type Route =
   | { name: 'chat' }
   | { name: 'thread'; id: string }
   | { name: 'share'; id: string }
+  | { name: 'element'; id: string }
   | { name: 'login' }
   | { name: 'loginCallback' }
   | { name: 'env' };
@@ -25,6 +26,8 @@ export function parseRoute(path: string): Route {
   if (match) return { name: 'thread', id: decodeURIComponent(match[1]) };
   match = /^\/share\/([^/]+)$/.exec(clean);
   if (match) return { name: 'share', id: decodeURIComponent(match[1]) };
+  match = /^\/element\/([^/]+)$/.exec(clean);
+  if (match) return { name: 'element', id: decodeURIComponent(match[1]) };
   if (clean === '/login') return { name: 'login' };
   if (clean === '/login/callback') return { name: 'loginCallback' };
   if (clean === '/env') return { name: 'env' };
