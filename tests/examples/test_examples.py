@@ -3,13 +3,14 @@ produces Chainlit's event sequence and payload fields (reference §1.4-1.6)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.support.client import ChainlitClient
+from tests.support.client import ChainlitClient, Received
 from tests.support.fixtures import EXAMPLES, StackFactory
 from tests.support.processes import module_server
 
@@ -31,6 +32,9 @@ def _is(name: str, **fields: Any) -> Any:
 async def _started(stack: Any, client_factory: Any, **kwargs: Any) -> ChainlitClient:
     client: ChainlitClient = client_factory(stack.url, **kwargs)
     await client.start()
+    # connection_successful is answered with task_end, clear_ask, clear_call_fn
+    # straight from the gateway; what the test sends must come after them.
+    await client.wait_for("clear_call_fn", timeout=15)
     return client
 
 
@@ -73,6 +77,8 @@ async def test_ask_example(make_stack: StackFactory, client_factory: Any) -> Non
 
     async def answer(data: Any, *_: Any) -> Any:
         asks.append(data)
+        # A handler of its own replaces the client's recorder for this event.
+        client.events.append(Received("ask", data, time.perf_counter()))
         if data["spec"]["type"] == "text":
             return {"id": "5a2f0c36-4a55-4f9b-8b58-6b0f8b4f1d11", "output": "Ada", "name": "User"}
         coffee = next(a for a in client.events if a.name == "action" and a.data["name"] == "coffee")
@@ -94,7 +100,7 @@ async def test_ask_example(make_stack: StackFactory, client_factory: Any) -> Non
     assert action["msg"]["output"] == "Hello Ada! Tea or coffee?"
     names = client.names()
     first_ask = names.index("action")
-    assert names[first_ask + 2] == "ask"
+    assert names[first_ask + 2] == "ask", " ".join(names)
     after = names[names.index("ask") + 1 : names.index("ask") + 4]
     assert after == ["task_end", "clear_ask", "task_start"]
     selected = await client.wait_for(
@@ -152,13 +158,14 @@ async def test_chat_settings_example(make_stack: StackFactory, client_factory: A
         "type", "id", "label", "initial", "tooltip", "description", "disabled",
     }  # fmt: skip
     assert widgets["temperature"]["min"] == 0 and widgets["temperature"]["step"] == 0.1
-    await client.wait_for("new_message", lambda m: m["output"] == "model=small")
-    await client.wait_for("task_end")
+    shown = await client.wait_for("new_message", lambda m: m["output"] == "model=small")
+    await client.wait_for("task_end", since=client.events.index(shown))
     mark = len(client.events)
     await client.emit("chat_settings_change", {"model": "large", "temperature": 0.5})
     await client.wait_for(
         "new_message", lambda m: m["output"] == "now model=large temp=0.5", since=mark
     )
+    await client.wait_for("task_end", since=mark)
     names = client.names(mark)
     assert names[0] == "task_start" and names[-1] == "task_end"
 

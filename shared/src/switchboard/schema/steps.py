@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 __all__ = (
     "MESSAGE_STEP_TYPES",
@@ -86,9 +86,16 @@ class StepDict(BaseModel):
     icon: str | None = None
     feedback: FeedbackDict | None = None
 
+    @model_serializer(mode="wrap")
+    def _only_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Chainlit's Step and Message dicts differ in their keys; a step keeps
+        # exactly the keys its producer gave it, in every hop and in storage.
+        data: dict[str, Any] = handler(self)
+        return {k: v for k, v in data.items() if k in self.model_fields_set}
+
     def wire(self) -> dict[str, Any]:
         """The dict sent to clients: only the fields the producer set."""
-        return self.model_dump(mode="json", exclude_unset=True)
+        return self.model_dump(mode="json")
 
 
 class ElementDict(BaseModel):
