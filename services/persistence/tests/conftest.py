@@ -5,26 +5,36 @@ A service that cannot be reached makes the test fail, never skip.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
+import httpx
 import pytest
 import redis.asyncio as aioredis
 from alembic import command
+from fastapi import FastAPI
 from persistence_support import (
     TEST_DATABASE_URL,
     TEST_REDIS_URL,
     CreateDatabase,
     asyncpg_dsn,
     database_named,
+    free_port,
     make_settings,
+    s3_overrides,
 )
 
+from switchboard_persistence.app import create_app
 from switchboard_persistence.db.engine import alembic_config, make_engine, migrate
 from switchboard_persistence.repository import Repository
 from switchboard_persistence.settings import PersistenceSettings
+from switchboard_persistence.storage import ObjectStorage, make_storage
 
 BACKENDS = ["sqlite", "postgres"]
 
@@ -105,9 +115,81 @@ async def redis_prefix(redis: aioredis.Redis) -> AsyncIterator[str]:
         await redis.delete(*keys)
 
 
+@pytest.fixture(scope="session")
+def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real S3-compatible server (moto) in a subprocess; it must start, or the tests fail."""
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("moto") / "moto.log"
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if server.poll() is not None:
+                pytest.fail(f"moto server exited ({server.returncode}): {log_path.read_text()}")
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"moto server did not answer on {port}: {log_path.read_text()}")
+                time.sleep(0.1)
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+@pytest.fixture(params=["local", "s3"])
+def storage_overrides(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:
+    """Storage settings of each backend: a folder of its own, or a bucket of its own."""
+    if request.param == "local":
+        return {"storage_backend": "local", "storage_dir": tmp_path / "objects"}
+    return s3_overrides(request.getfixturevalue("moto_endpoint"))
+
+
 @pytest.fixture
-def settings(database_url: str, redis_url: str, redis_prefix: str) -> PersistenceSettings:
-    return make_settings(database_url=database_url, redis_url=redis_url, redis_prefix=redis_prefix)
+async def storage(storage_overrides: dict[str, Any]) -> AsyncIterator[ObjectStorage]:
+    store = make_storage(make_settings(**storage_overrides))
+    await store.start()
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+def settings(
+    database_url: str, redis_url: str, redis_prefix: str, tmp_path: Path
+) -> PersistenceSettings:
+    return make_settings(
+        database_url=database_url,
+        redis_url=redis_url,
+        redis_prefix=redis_prefix,
+        storage_backend="local",
+        storage_dir=tmp_path / "objects",
+    )
+
+
+@pytest.fixture
+async def app(settings: PersistenceSettings) -> AsyncIterator[FastAPI]:
+    """The service with its lifespan running (consumer included)."""
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://persistence") as http:
+        yield http
 
 
 @pytest.fixture

@@ -14,16 +14,24 @@ from typing import Any, TypeVar
 import redis.asyncio as aioredis
 from sqlalchemy.engine import make_url
 
+from switchboard.internal_auth import mint_service_token
 from switchboard.names import PERSIST_GROUP, RedisNames
 from switchboard.schema import (
+    ElementDict,
     Envelope,
     StepDelete,
     StepDict,
     StepUpsert,
     ThreadUpsert,
     ThreadUpsertPayload,
+    UserRef,
 )
-from switchboard.schema.persist import StepDeletePayload
+from switchboard.schema.persist import (
+    ElementDelete,
+    ElementDeletePayload,
+    ElementUpsert,
+    StepDeletePayload,
+)
 from switchboard_persistence.consumer import ConsumerOptions, PersistConsumer
 from switchboard_persistence.repository import Repository
 from switchboard_persistence.settings import PersistenceSettings, normalise_database_url
@@ -46,6 +54,19 @@ def make_settings(**overrides: Any) -> PersistenceSettings:
         **overrides,
     }
     return PersistenceSettings(**values)
+
+
+def s3_overrides(endpoint: str) -> dict[str, Any]:
+    """Settings for a fresh bucket on the test S3 server."""
+    return {
+        "storage_backend": "s3",
+        "s3_endpoint": endpoint,
+        "s3_bucket": f"sbtest-{uuid.uuid4().hex[:12]}",
+        "s3_access_key": "testing",
+        "s3_secret_key": "testing",
+        "s3_region": "us-east-1",
+        "s3_secure": False,
+    }
 
 
 def asyncpg_dsn(url: str) -> str:
@@ -81,6 +102,27 @@ def step_delete(thread_id: str, step_id: str, session_id: str = "session-1") -> 
     return StepDelete(
         session_id=session_id, thread_id=thread_id, payload=StepDeletePayload(id=step_id)
     )
+
+
+def element_upsert(thread_id: str, session_id: str = "session-1", **element: Any) -> ElementUpsert:
+    element.setdefault("threadId", thread_id)
+    element.setdefault("type", "file")
+    element.setdefault("name", "a file")
+    return ElementUpsert(session_id=session_id, thread_id=thread_id, payload=ElementDict(**element))
+
+
+def element_delete(thread_id: str, element_id: str, session_id: str = "session-1") -> ElementDelete:
+    return ElementDelete(
+        session_id=session_id, thread_id=thread_id, payload=ElementDeletePayload(id=element_id)
+    )
+
+
+def auth(
+    user: UserRef | None, *, secret: str = SECRET, audience: str = "persistence"
+) -> dict[str, str]:
+    """The header a calling service sends, vouching for ``user`` (or nobody)."""
+    token = mint_service_token(secret, service="gateway", audience=audience, user=user)
+    return {"Authorization": f"Bearer {token}"}
 
 
 async def publish(redis: aioredis.Redis, stream: str, *events: Envelope | str) -> list[str]:

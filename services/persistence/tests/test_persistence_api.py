@@ -7,16 +7,14 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
-import pytest
 import redis.asyncio as aioredis
-from fastapi import FastAPI
 from persistence_support import (
     SECRET,
     TEST_REDIS_URL,
+    auth,
     free_port,
     new_id,
     publish,
@@ -26,36 +24,13 @@ from persistence_support import (
 )
 from sqlalchemy import update
 
-from switchboard.internal_auth import mint_service_token
 from switchboard.names import RedisNames
 from switchboard.schema import UserRef
-from switchboard_persistence.app import create_app
 from switchboard_persistence.repository import THREADS, Repository
-from switchboard_persistence.settings import PersistenceSettings
 
 ALICE = UserRef(identifier="alice", id="u-alice")
 BOB = UserRef(identifier="bob", id="u-bob")
-
-
-def _auth(
-    user: UserRef | None, *, secret: str = SECRET, audience: str = "persistence"
-) -> dict[str, str]:
-    token = mint_service_token(secret, service="gateway", audience=audience, user=user)
-    return {"Authorization": f"Bearer {token}"}
-
-
-@pytest.fixture
-async def app(settings: PersistenceSettings) -> AsyncIterator[FastAPI]:
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
-        yield application
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://persistence") as http:
-        yield http
+_auth = auth
 
 
 async def test_owner_reads_a_thread_the_consumer_stored(

@@ -103,7 +103,10 @@ class FileStore:
         return FileRecord.of(row._mapping) if row is not None else None
 
     async def thread_usable(self, thread_id: str, caller: str | None) -> bool:
-        """A file may go into a thread that is the caller's, or does not exist yet."""
+        """A file may go into a thread that is the caller's or not claimed yet (or not yet stored).
+
+        Steps can reach the database before the thread upsert that names the user.
+        """
         t = THREADS.c
         async with self.engine.connect() as conn:
             row = (
@@ -111,7 +114,7 @@ class FileStore:
             ).first()
         if row is None:
             return True
-        return row.deleted_at is None and row.user_identifier == caller
+        return row.deleted_at is None and row.user_identifier in (None, caller)
 
     async def save(self, caller: str | None, new: NewFile, upload: Upload) -> StoredFile | None:
         """Store the bytes then the row; None when ``file_id`` is another owner's file."""

@@ -13,13 +13,14 @@ from switchboard.schema.history import StoredFile
 from switchboard_persistence.errors import FileNotFound, ThreadNotFound
 from switchboard_persistence.files import NewFile
 from switchboard_persistence.routes.deps import Stores, caller_dependency, identifier
-from switchboard_persistence.storage.base import ID_PATTERN
+from switchboard_persistence.storage.base import ID_PATTERN, OPTIONAL_ID_PATTERN
 from switchboard_persistence.uploads import mime_of, receive
 
 __all__ = ("content_disposition", "router")
 
 Id = Annotated[str, Query(pattern=ID_PATTERN)]
-OptionalId = Annotated[str | None, Query(pattern=ID_PATTERN)]
+# Empty counts as absent: HTTP clients often send ``thread_id=`` for None.
+OptionalId = Annotated[str | None, Query(pattern=OPTIONAL_ID_PATTERN)]
 
 
 def content_disposition(name: str) -> str:
@@ -43,6 +44,7 @@ def router(app: FastAPI, max_file_bytes: int) -> APIRouter:
         s: Stores = Depends(stores),
     ) -> StoredFile:
         user = identifier(who)
+        thread_id, file_id = thread_id or None, file_id or None
         if thread_id is not None and not await s.files.thread_usable(thread_id, user):
             raise ThreadNotFound()
         new = NewFile(

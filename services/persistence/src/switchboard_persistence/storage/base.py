@@ -13,6 +13,7 @@ from typing import IO, Protocol
 __all__ = (
     "CHUNK_SIZE",
     "ID_PATTERN",
+    "OPTIONAL_ID_PATTERN",
     "InvalidObjectKey",
     "ObjectNotFound",
     "ObjectStorage",
@@ -25,6 +26,7 @@ CHUNK_SIZE = 64 * 1024
 
 # Ids that may appear in an object key: uuids and similar tokens, never ``.`` or ``/``.
 ID_PATTERN = r"^[A-Za-z0-9_-]{1,128}$"
+OPTIONAL_ID_PATTERN = r"^[A-Za-z0-9_-]{0,128}$"
 _ID = re.compile(ID_PATTERN)
 _KEY = re.compile(r"^[A-Za-z0-9_-]{1,128}(/[A-Za-z0-9_-]{1,128}){1,7}$")
 
