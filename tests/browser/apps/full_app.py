@@ -1,6 +1,6 @@
 """Browser-test app with login and history: asks, steps, elements, uploads, profiles.
 
-Every thread is persisted (users alice and bob); ``on_chat_resume`` makes threads
+Every thread is persisted (users in USERS, password "<name>-password"); ``on_chat_resume`` makes threads
 resumable and ``on_shared_thread_view`` enables sharing (with the config's
 ``allow_thread_sharing``). Chat profiles change ``ui.cot``.
 """
@@ -11,7 +11,8 @@ from pathlib import Path
 
 import switchboard as cl
 
-USERS = {"alice": "alice-password", "bob": "bob-password"}
+# Each test signs in as its own user, so that histories do not mix.
+USERS = {"alice", "bob", "hana", "sam", "gerd"}
 
 # A 2x2 red PNG.
 PNG = base64.b64decode(
@@ -30,7 +31,7 @@ FRAME = {"columns": ["city", "people"], "index": [0, 1], "data": [["Lyon", 522],
 
 @cl.password_auth_callback
 def password(username: str, password: str) -> cl.User | None:
-    if USERS.get(username) == password:
+    if username in USERS and password == f"{username}-password":
         return cl.User(identifier=username)
     return None
 
@@ -83,7 +84,11 @@ async def ask_form() -> None:
     form = cl.CustomElement(
         name="Booking", props={"guest": "Ada", "nights": 2, "breakfast": False}
     )
-    answer = await cl.AskElementMessage(content="Fill the booking", element=form, timeout=60).send()
+    ask = cl.AskElementMessage(content="Fill the booking", element=form, timeout=60)
+    # AskElementMessage does not send its element before asking (Chainlit does): send it
+    # here, attached to the ask's message, so that the browser has the props to edit.
+    await form.send(for_id=ask.id)
+    answer = await ask.send()
     if not answer or not answer.get("submitted"):
         await cl.Message(content="booking cancelled").send()
         return

@@ -77,6 +77,22 @@ export function ThreadSidebar({ open, currentThreadId, onClose, onNavigate }: Pr
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [search, threadsVersion]);
 
+  // A new thread is stored (and named after its first message) a moment after the first
+  // interaction: look again a few times until the open thread shows up with its name.
+  const retries = useRef(0);
+  useEffect(() => {
+    retries.current = 0;
+  }, [currentThreadId]);
+  useEffect(() => {
+    if (loading || search || !currentThreadId) return;
+    if (threads.some((thread) => thread.id === currentThreadId && thread.name)) return;
+    if (retries.current >= 8) return;
+    retries.current += 1;
+    const timer = window.setTimeout(() => void load(false), 250 * retries.current);
+    return () => window.clearTimeout(timer);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [threads, loading, currentThreadId, search]);
+
   const groups = new Map<Group, ThreadDict[]>();
   for (const thread of threads) {
     const group = groupOf(thread.createdAt);
