@@ -1,7 +1,8 @@
 """Hold a Redis pub/sub subscription for the life of a service.
 
-Reconnects with capped exponential backoff when Redis goes away, logs each
-loss once, and keeps one failing message from ending the subscription.
+Reconnects with capped exponential backoff when Redis goes away, logs the
+loss and the return once each (:mod:`switchboard.reconnect`), and keeps one
+failing message from ending the subscription.
 """
 
 from __future__ import annotations
@@ -13,24 +14,32 @@ from collections.abc import Awaitable, Callable
 
 from redis.asyncio import Redis
 
+from switchboard.reconnect import RedisBackoff
+
 __all__ = ("subscribe_forever",)
 
 logger = logging.getLogger(__name__)
 
-_MAX_BACKOFF_S = 30.0
-
 
 async def subscribe_forever(
-    redis: Redis, channel: str, handle: Callable[[bytes], Awaitable[None]]
+    redis: Redis,
+    channel: str,
+    handle: Callable[[bytes], Awaitable[None]],
+    *,
+    on_restored: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
-    backoff = 0.5
+    """Call ``handle`` with each message on ``channel`` until cancelled.
+
+    ``on_restored`` runs after the subscription is back from an outage:
+    messages published meanwhile were lost, and the caller may want to catch up.
+    """
+    backoff = RedisBackoff(f"subscription {channel}", logger)
     while True:
         pubsub = redis.pubsub(ignore_subscribe_messages=True)
         try:
             await pubsub.subscribe(channel)
-            if backoff > 0.5:
-                logger.info("subscription restored", extra={"channel": channel})
-            backoff = 0.5
+            if backoff.succeeded() and on_restored is not None:
+                await on_restored()
             async for message in pubsub.listen():
                 try:
                     await handle(message["data"])
@@ -41,12 +50,7 @@ async def subscribe_forever(
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # connection-level failure: retry with capped backoff
-            logger.warning(
-                "subscription lost, reconnecting",
-                extra={"channel": channel, "error": repr(exc), "retry_in_s": backoff},
-            )
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, _MAX_BACKOFF_S)
+            await backoff.wait(exc)
         finally:
             with contextlib.suppress(Exception):
                 await pubsub.aclose()  # type: ignore[no-untyped-call]

@@ -97,6 +97,16 @@ class LocalRedis:
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
+    def restart(self, down_s: float = 0.0) -> LocalRedis:
+        """Stop the server and start an empty one on the same port after ``down_s``.
+
+        Nothing is saved to disk, so every key is lost: what a Redis without
+        persistence does when its process restarts.
+        """
+        self.stop()
+        time.sleep(down_s)
+        return self.start()
+
 
 @dataclass
 class LocalStack:
@@ -118,6 +128,8 @@ class LocalStack:
     ports: dict[str, int] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     _logs: list[IO[bytes]] = field(default_factory=list)
+    # How each process was started (module, arguments, environment), for restart().
+    _specs: dict[str, tuple[str, list[str], dict[str, str]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.secret = generate_secret()
@@ -171,6 +183,7 @@ class LocalStack:
             handle = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed in stop()
             self._logs.append(handle)
             output = handle
+        self._specs[name] = (module, args, env)
         self.processes[name] = subprocess.Popen(
             [sys.executable, "-m", module, *args],
             env=env,
@@ -182,7 +195,10 @@ class LocalStack:
     def start(self, timeout: float = 60.0) -> LocalStack:
         env = self.env()
         try:
-            self._spawn("persistence", "switchboard_persistence", ["serve"], env)
+            # A stable consumer name, as a pod's name in Kubernetes: a restarted persistence
+            # process first re-reads what it left pending, before anything newer.
+            persistence_env = {"SWITCHBOARD_CONSUMER_NAME": "persistence-0", **env}
+            self._spawn("persistence", "switchboard_persistence", ["serve"], persistence_env)
             self._spawn("sessions", "switchboard_sessions", [], env)
             self._spawn("auth", "switchboard_auth", ["serve"], env)
             for index in range(self.gateways):
@@ -224,6 +240,17 @@ class LocalStack:
         if process.poll() is None:
             os.killpg(process.pid, sig)
             process.wait(timeout=30)
+
+    def restart(self, name: str, sig: int = signal.SIGKILL, timeout: float = 60.0) -> None:
+        """Kill one process with ``sig`` and start it again as it was started.
+
+        Services with a port are waited for until ready; workers are not.
+        """
+        self.kill(name, sig)
+        module, args, env = self._specs[name]
+        self._spawn(name, module, args, env)
+        if name in self.ports:
+            self.wait_ready(name, self.ports[name], timeout)
 
     def stop(self) -> None:
         for name in reversed(list(self.processes)):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -9,6 +10,7 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 from sqlalchemy import text
 
+from switchboard.reconnect import watch_redis
 from switchboard.service import health_router
 from switchboard.streams import Streams
 from switchboard_auth.api import AuthContext, build_router
@@ -47,9 +49,14 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Requests reconnect by themselves; the watch makes outages visible in the log.
+        watch = asyncio.create_task(watch_redis(redis, "auth"))
         try:
             yield
         finally:
+            watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watch
             await redis.aclose()
             await engine.dispose()
 

@@ -57,6 +57,9 @@ def create_app(settings: GatewaySettings | None = None) -> Any:
         ping_timeout=20,
         logger=False,
         engineio_logger=False,
+        # One client's events are handled in the order it sent them (double
+        # texting, stop after send); different clients still run concurrently.
+        async_handlers=False,
     )
 
     async def deliver(sid: str, session_id: str, event: dict[str, Any], event_id: str) -> None:
@@ -70,7 +73,18 @@ def create_app(settings: GatewaySettings | None = None) -> Any:
         settings.auth_secret.get_secret_value() if settings.auth_secret else None,
         settings.cookie_name,
     )
-    relay = StreamRelay(redis, settings.names, settings.gateway_id, settings.relay_shards, deliver)
+
+    async def redis_recovered() -> None:
+        await handlers.expire_lost_sessions()
+
+    relay = StreamRelay(
+        redis,
+        settings.names,
+        settings.gateway_id,
+        settings.relay_shards,
+        deliver,
+        on_recovered=redis_recovered,
+    )
     handlers = SocketHandlers(
         sio,
         streams=streams,

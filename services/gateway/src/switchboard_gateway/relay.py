@@ -20,6 +20,7 @@ import orjson
 from redis.asyncio import Redis
 
 from switchboard.names import RedisNames
+from switchboard.reconnect import RedisBackoff
 
 __all__ = ("EmitFn", "StreamRelay")
 
@@ -27,10 +28,11 @@ logger = logging.getLogger(__name__)
 
 # (socket id, session id, event dict with ``type`` and ``payload``, stream entry id)
 EmitFn = Callable[[str, str, dict[str, Any], str], Awaitable[None]]
+# Called when a shard reads again after a Redis outage (session state may be gone).
+RecoveredFn = Callable[[], Awaitable[None]]
 
 _BLOCK_MS = 10_000
 _BATCH = 500
-_MAX_BACKOFF_S = 30.0
 # Stream id meaning "everything": a new session's stream is read from its start.
 FROM_START = "0-0"
 
@@ -52,11 +54,18 @@ class _Shard:
 
 class StreamRelay:
     def __init__(
-        self, redis: Redis, names: RedisNames, gateway_id: str, shards: int, emit: EmitFn
+        self,
+        redis: Redis,
+        names: RedisNames,
+        gateway_id: str,
+        shards: int,
+        emit: EmitFn,
+        on_recovered: RecoveredFn | None = None,
     ) -> None:
         self.redis = redis
         self.names = names
         self.emit = emit
+        self.on_recovered = on_recovered
         self._shards = [_Shard(i, names.gateway_wake(f"{gateway_id}:{i}")) for i in range(shards)]
         self.events_relayed = 0
 
@@ -117,20 +126,19 @@ class StreamRelay:
             await pipe.execute()
 
     async def _run(self, shard: _Shard) -> None:
-        backoff = 0.2
+        backoff = RedisBackoff(f"relay shard {shard.index}", logger)
         while True:
             try:
+                if backoff.failing:
+                    # Redis may have restarted empty: the wake stream starts over.
+                    shard.wake_last = await self._wake_tail(shard)
+                    if backoff.succeeded() and self.on_recovered is not None:
+                        await self.on_recovered()
                 await self._read_once(shard)
-                backoff = 0.2
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # Redis away or a bad entry: log, back off, go on
-                logger.warning(
-                    "relay read failed",
-                    extra={"shard": shard.index, "error": repr(exc), "retry_in_s": backoff},
-                )
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, _MAX_BACKOFF_S)
+                await backoff.wait(exc)
 
     async def _read_once(self, shard: _Shard) -> None:
         if shard.wake_last == "$":

@@ -49,6 +49,12 @@ __all__ = ("SocketHandlers", "SocketState")
 
 logger = logging.getLogger(__name__)
 
+SESSION_EXPIRED = "session_expired"
+SESSION_EXPIRED_TEXT = (
+    "This session's state was lost (the server restarted). "
+    "Reconnect to start a new session; what was in progress did not finish."
+)
+
 
 @dataclass
 class SocketState:
@@ -56,6 +62,8 @@ class SocketState:
     user: UserRef | None
     token_id: str | None = None
     clear_on_disconnect: bool = False
+    # Told its session state is gone; being disconnected.
+    expired: bool = False
 
 
 class SocketHandlers:
@@ -100,6 +108,45 @@ class SocketHandlers:
         REFUSED.labels(code=code).inc()
         payload = ErrorPayload(code=code, message=message, event=event)
         await self.sio.emit("error", payload.model_dump(), to=sid)
+
+    async def _expire(self, sid: str, event: str | None) -> bool:
+        """The session's state is gone from Redis: say so, then hang up.
+
+        The client reconnects (with the same session id or a new one) and gets
+        a new session; nothing is recreated behind its back.
+        """
+        state = self.sockets.get(sid)
+        if state is None or state.expired:
+            return False
+        state.expired = True
+        logger.warning(
+            "session state lost; client told to start a new session",
+            extra={"sid": sid, "session_id": state.session.id, "client_event": event},
+        )
+        await self._error(sid, SESSION_EXPIRED, SESSION_EXPIRED_TEXT, event)
+        await self.sio.disconnect(sid)
+        return True
+
+    async def _session_lost(self, state: SocketState) -> bool:
+        key = self.streams.names.session(state.session.id)
+        return not await resolved(self.streams.redis.hexists(key, "record"))
+
+    async def expire_lost_sessions(self) -> int:
+        """After a Redis outage: tell every socket whose session state is gone."""
+        held = [(sid, state) for sid, state in self.sockets.items() if not state.expired]
+        if not held:
+            return 0
+        async with self.streams.redis.pipeline(transaction=False) as pipe:
+            for _, state in held:
+                pipe.hexists(self.streams.names.session(state.session.id), "record")
+            present = await pipe.execute()
+        lost = [sid for (sid, _), alive in zip(held, present, strict=True) if not alive]
+        expired = 0
+        for sid in lost:
+            expired += await self._expire(sid, None)
+        if expired:
+            logger.warning("sessions lost with Redis state", extra={"sockets": expired})
+        return expired
 
     def _too_large(self, data: Any) -> bool:
         try:
@@ -189,6 +236,9 @@ class SocketHandlers:
             )
             return
         session = state.session
+        if await self._session_lost(state):
+            await self._expire(sid, "connection_successful")
+            return
         for event in (TaskEnd, ClearAsk, ClearCallFn):
             await self.sio.emit(event.model_fields["type"].default, {}, to=sid)
         key = self.streams.names.session(session.id)
@@ -229,15 +279,17 @@ class SocketHandlers:
             detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
             await self._error(sid, "invalid_message", detail, "client_message")
             return
-        await self._accept_message(state, body)
+        await self._accept_message(sid, state, body)
 
-    async def _accept_message(self, state: SocketState, body: ClientMessage) -> None:
+    async def _accept_message(self, sid: str, state: SocketState, body: ClientMessage) -> None:
         # Re-read: a resume may have moved the session onto another thread.
         raw = await resolved(
             self.streams.redis.hget(self.streams.names.session(state.session.id), "record")
         )
-        if raw is not None:
-            state.session = SessionRecord.model_validate_json(raw)
+        if raw is None:
+            await self._expire(sid, "client_message")
+            return
+        state.session = SessionRecord.model_validate_json(raw)
         session = state.session
         step = body.message
         step.threadId = session.thread_id
@@ -299,6 +351,9 @@ class SocketHandlers:
             await self._error(
                 sid, "message_too_large", f"{event} exceeds {self.max_event_bytes} bytes", event
             )
+            return None
+        if await self._session_lost(state):
+            await self._expire(sid, event)
             return None
         return state
 

@@ -187,6 +187,8 @@ class PersistConsumer:
             except Exception as exc:
                 # Whatever was read but not acknowledged is re-read from our pending list.
                 self._scan_due, self._scan_cursor = 0.0, None
+                # Redis may be back empty (restarted): the group is created again if so.
+                self._group_ready = False
                 kind = "redis" if isinstance(exc, RedisError | OSError) else "error"
                 CONSUMER_FAILURES.labels(kind=kind).inc()
                 if self._failing_since is None:

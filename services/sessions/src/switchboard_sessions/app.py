@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from redis.asyncio import Redis
 
 from switchboard.internal_auth import InternalCaller
+from switchboard.reconnect import MAX_BACKOFF_S, RedisBackoff
 from switchboard.schema.session import ConnectRequest, ConnectResult, DisconnectRequest
 from switchboard.service import health_router, service_caller
 from switchboard.streams import Streams
@@ -25,14 +26,17 @@ logger = logging.getLogger(__name__)
 
 
 async def _reaper(registry: SessionRegistry, interval: float) -> None:
+    backoff = RedisBackoff("reaper", logger, cap=max(interval, MAX_BACKOFF_S))
     while True:
         try:
             await registry.reap()
             await registry.reap_lost()
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # Redis away: keep the loop alive and try again
-            logger.warning("reaper pass failed", extra={"error": repr(exc)})
+        except Exception as exc:  # Redis away: keep the loop alive, back off, try again
+            await backoff.wait(exc)
+            continue
+        backoff.succeeded()
         await asyncio.sleep(interval)
 
 

@@ -12,6 +12,7 @@ from arq import func
 from arq.connections import RedisSettings
 
 from switchboard.config import AppConfig
+from switchboard.reconnect import RedisBackoff
 from switchboard.sdk.callbacks import AppCallbacks
 from switchboard.streams import APP_CALL_FUNCTION, JOB_FUNCTION, Streams
 from switchboard_worker.app_calls import AppCaller, run_app_call
@@ -84,14 +85,22 @@ def create_worker(settings: WorkerSettings) -> WakeableWorker:
     )
 
 
+# The manifest is written this often at most, so a Redis that restarted empty has it
+# back within seconds.
+MANIFEST_PERIOD_S = 2.0
+
+
 async def _publish_manifest(
     redis: Any, key: str, app: AppCallbacks, config: AppConfig, ttl: int
 ) -> None:
     """Tell services that do not load the app what it defines."""
     body = orjson.dumps({**app.manifest(), "ui_name": config.ui.name})
+    backoff = RedisBackoff("manifest", logger)
     while True:
         try:
             await redis.set(key, body, ex=ttl)
-        except Exception as exc:  # Redis away: keep serving, try again next period
-            logger.warning("manifest publish failed", extra={"error": repr(exc)})
-        await asyncio.sleep(ttl / 3)
+        except Exception as exc:  # Redis away: keep serving, try again soon
+            await backoff.wait(exc)
+            continue
+        backoff.succeeded()
+        await asyncio.sleep(min(ttl / 3, MANIFEST_PERIOD_S))

@@ -19,6 +19,7 @@ from redis.asyncio import Redis
 
 from switchboard.aio import resolved
 from switchboard.names import RedisNames
+from switchboard.reconnect import RedisBackoff
 from switchboard.schema.control import StopRequest
 from switchboard.schema.jobs import session_input_adapter
 from switchboard.streams import JOB_FUNCTION
@@ -167,9 +168,15 @@ class SessionDrainer:
         )
 
     async def _heartbeat(self, session_id: str, token: str) -> None:
+        backoff = RedisBackoff(f"lock heartbeat {session_id}", logger)
         while True:
             await asyncio.sleep(self.lock_ttl_ms / 3000)
-            await self._refresh_lock(session_id, token)
+            try:
+                await self._refresh_lock(session_id, token)
+            except Exception as exc:  # Redis away: keep beating; the lock may lapse meanwhile
+                backoff.failed(exc)
+                continue
+            backoff.succeeded()
 
 
 async def run_session(ctx: dict[str, Any], session_id: str) -> str:

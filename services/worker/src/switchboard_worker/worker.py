@@ -3,6 +3,9 @@
 arq polls its queue every ``poll_delay``; producers here also publish on a
 wake channel, and an idle worker polls the moment it hears one, so job
 pickup costs a Redis round trip rather than half a poll period on average.
+
+arq's poll loop ends the worker on the first Redis error; this one backs off
+and goes on, so a Redis restart costs a pause, not a worker.
 """
 
 from __future__ import annotations
@@ -14,9 +17,13 @@ from signal import Signals
 from typing import Any
 
 from arq.connections import create_pool
+from arq.constants import in_progress_key_prefix
+from arq.utils import timestamp_ms
 from arq.worker import Worker
+from redis.exceptions import ResponseError, WatchError
 
 from switchboard.pubsub import subscribe_forever
+from switchboard.reconnect import RedisBackoff
 
 __all__ = ("WakeableWorker",)
 
@@ -43,16 +50,65 @@ class WakeableWorker(Worker):
         if self.on_startup:
             await self.on_startup(self.ctx)
         listener = asyncio.create_task(self._listen())
+        backoff = RedisBackoff("worker poll", logger)
         try:
             while True:
                 self._wake.clear()
-                await self._poll_iteration()
+                try:
+                    await self._poll_iteration()
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # Redis away (or a job's own bookkeeping failed)
+                    await backoff.wait(exc)
+                    continue
+                backoff.succeeded()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.poll_delay_s)
         finally:
             listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await listener
+
+    async def start_jobs(self, job_ids: list[bytes]) -> None:
+        """arq's ``start_jobs``, giving back the job slot when Redis fails mid-claim.
+
+        arq takes a slot (semaphore and counter) before it claims a job and
+        returns it only on the paths it expects; a connection error in between
+        would leak it, and a few outages would leave the worker unable to run
+        anything.
+        """
+        for job_id_b in job_ids:
+            await self.sem.acquire()
+            if self.job_counter >= self.max_jobs:
+                self.sem.release()
+                return
+            self.job_counter += 1
+            started = False
+            try:
+                started = await self._claim_and_start(job_id_b.decode())
+            finally:
+                if not started:
+                    self.job_counter -= 1
+                    self.sem.release()
+
+    async def _claim_and_start(self, job_id: str) -> bool:
+        in_progress_key = in_progress_key_prefix + job_id
+        async with self.pool.pipeline(transaction=True) as pipe:
+            await pipe.watch(in_progress_key)
+            ongoing_exists = await pipe.exists(in_progress_key)
+            score = await pipe.zscore(self.queue_name, job_id)
+            if ongoing_exists or not score or score > timestamp_ms():
+                return False  # running elsewhere, finished, or deferred
+            pipe.multi()  # type: ignore[no-untyped-call]
+            pipe.psetex(in_progress_key, int(self.in_progress_timeout_s * 1000), b"1")
+            try:
+                await pipe.execute()
+            except (ResponseError, WatchError):
+                return False  # another worker claimed it first
+        task = self.loop.create_task(self.run_job(job_id, int(score)))
+        task.add_done_callback(lambda _: self._release_sem_dec_counter_on_complete())
+        self.tasks[job_id] = task
+        return True
 
     def handle_sig_wait_for_completion(self, signum: Signals) -> None:
         """Stop taking inputs, let running ones finish within the grace period."""
