@@ -69,6 +69,11 @@ def s3_overrides(endpoint: str) -> dict[str, Any]:
     }
 
 
+def with_overrides(settings: PersistenceSettings, **overrides: Any) -> PersistenceSettings:
+    """The same settings with some values changed, validated again (model_copy would not)."""
+    return PersistenceSettings.model_validate({**settings.model_dump(), **overrides})
+
+
 def asyncpg_dsn(url: str) -> str:
     """A plain libpq URL for asyncpg from any of the spellings we accept."""
     return normalise_database_url(url).replace("postgresql+asyncpg://", "postgresql://", 1)

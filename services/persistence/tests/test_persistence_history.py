@@ -24,7 +24,7 @@ from persistence_support import (
 )
 
 from switchboard.names import RedisNames
-from switchboard.schema import UserRef
+from switchboard.schema import PersistEvent, UserRef
 from switchboard_persistence.repository import Repository
 from switchboard_persistence.storage import ObjectStorage
 
@@ -62,7 +62,7 @@ async def test_search_pages_newest_activity_first(app: FastAPI, client: httpx.As
     owner = UserRef(identifier=f"pager-{new_id()}")
     base = time.time()
     tids = [new_id() for _ in range(5)]
-    events = [
+    events: list[PersistEvent] = [
         thread_upsert(tid, name=f"thread {i}", user_identifier=owner.identifier)
         for i, tid in enumerate(tids)
     ]
