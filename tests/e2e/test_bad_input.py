@@ -38,7 +38,8 @@ async def test_bad_input_is_refused_and_others_keep_working(
 
     bad: ChainlitClient = client_factory(stack.url)
     await bad.start()
-    await bad.wait_for("task_end", timeout=15)
+    welcome = await bad.wait_for("new_message", lambda m: "Welcome" in m["output"], timeout=15)
+    await bad.wait_for("task_end", since=bad.events.index(welcome))
 
     payload = user_message("no id")
     del payload["message"]["id"]
@@ -65,7 +66,8 @@ async def test_bad_input_is_refused_and_others_keep_working(
 
     good: ChainlitClient = client_factory(stack.url)
     await good.start()
-    await good.wait_for("task_end", timeout=15)
+    welcome = await good.wait_for("new_message", lambda m: "Welcome" in m["output"], timeout=15)
+    await good.wait_for("task_end", since=good.events.index(welcome))
     mark = len(good.events)
     await good.send("still there?")
     final = await good.wait_for(

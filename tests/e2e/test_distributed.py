@@ -49,7 +49,7 @@ async def test_ask_answered_through_the_other_gateway(stack: Any, client_factory
     moved: ChainlitClient = client_factory(second_url, auth=dict(client.auth))
     answers: list[Any] = []
 
-    async def answer(data: Any) -> dict[str, Any]:
+    async def answer(data: Any, *_: Any) -> dict[str, Any]:
         reply = {"id": "9d5f6a52-5b0e-4b8e-9a53-1f3f1f0f7e11", "output": "bob", "name": "User"}
         answers.append(data)
         return reply
@@ -64,7 +64,7 @@ async def test_ask_timeout_and_bad_answers(stack: Any, client_factory: Any) -> N
     client: ChainlitClient = client_factory(stack.url)
     replies: list[Any] = [{"not": "a step"}]
 
-    async def answer(data: Any) -> Any:
+    async def answer(data: Any, *_: Any) -> Any:
         return replies.pop(0) if replies else None
 
     client.sio.on("ask", answer)
@@ -105,7 +105,8 @@ async def test_double_texting_is_processed_in_order(stack: Any, client_factory: 
     await client.send("slow 5")
     await client.send("second")
     await client.send("third")
-    await client.wait_for("new_message", _assistant("echo third"), since=mark, timeout=20)
+    third = await client.wait_for("new_message", _assistant("echo third"), since=mark, timeout=20)
+    await client.wait_for("task_end", since=client.events.index(third))
     outputs = [
         e.data["output"]
         for e in client.events[mark:]
@@ -186,7 +187,7 @@ async def test_actions_over_rest_and_ask_action(stack: Any, client_factory: Any)
 
     chosen: list[Any] = []
 
-    async def answer(data: Any) -> Any:
+    async def answer(data: Any, *_: Any) -> Any:
         right = [e.data for e in client.events if e.name == "action" and e.data["name"] == "right"]
         chosen.append(right[-1])
         return right[-1]
