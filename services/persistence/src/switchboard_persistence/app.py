@@ -21,7 +21,7 @@ from switchboard_persistence.files import FileStore
 from switchboard_persistence.repository import Repository
 from switchboard_persistence.routes.deps import Stores
 from switchboard_persistence.settings import PersistenceSettings
-from switchboard_persistence.storage import make_storage
+from switchboard_persistence.storage import ObjectStorage, make_storage
 from switchboard_persistence.threads import ThreadStore
 
 __all__ = ("create_app",)
@@ -97,10 +97,17 @@ def create_app(settings: PersistenceSettings | None = None) -> FastAPI:
         redis: Redis = app.state.redis
         await redis.ping()
 
+    async def storage_ready() -> None:
+        # Any key will do: the store must answer, whether the object exists or not.
+        storage: ObjectStorage = app.state.storage
+        await storage.exists("readiness/probe")
+
     @app.exception_handler(PersistenceError)
     async def persistence_error(_: Request, exc: PersistenceError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=exc.status_code)
 
-    app.include_router(health_router({"database": database_ready, "redis": redis_ready}))
+    app.include_router(
+        health_router({"database": database_ready, "redis": redis_ready, "storage": storage_ready})
+    )
     app.include_router(build_router(app, settings.max_file_bytes))
     return app
