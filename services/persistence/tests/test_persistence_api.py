@@ -136,6 +136,7 @@ async def test_the_cli_migrates_and_serves(tmp_path: Path, redis_prefix: str) ->
         "SWITCHBOARD_REDIS_PREFIX": redis_prefix,
         "SWITCHBOARD_SERVICE_SECRET": SECRET,
         "SWITCHBOARD_PERSISTENCE_PORT": str(port),
+        "SWITCHBOARD_STORAGE_DIR": str(tmp_path / "objects"),
         "SWITCHBOARD_LOG_JSON": "false",
     }
     migrate = await asyncio.create_subprocess_exec(
