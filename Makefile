@@ -28,7 +28,9 @@ web/node_modules/.package-lock.json: web/package-lock.json
 $(WEB_DIST): web/node_modules/.package-lock.json $(WEB_SRC)
 	cd web && npm run build
 
-.PHONY: web
+.PHONY: web web-dist
+web-dist: $(WEB_DIST) ## Build the browser UI only if its sources changed
+
 web: web/node_modules/.package-lock.json ## Build the browser UI into the gateway (npm ci + vite build)
 	cd web && npm run build
 

@@ -132,6 +132,7 @@ def make_stack(
             database_url=database_url or f"sqlite+aiosqlite:///{tmp_path / 'stack.db'}",
             config_file=config_file,
             log_dir=tmp_path / f"logs-{len(started)}",
+            storage_dir=tmp_path / f"files-{len(started)}",
             **kwargs,
         )
         started.append(stack)

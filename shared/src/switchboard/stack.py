@@ -124,6 +124,8 @@ class LocalStack:
     gateways: int = 1
     log_json: bool = True
     log_dir: Path | None = None
+    # Where the persistence service keeps files on local disk (its own default otherwise).
+    storage_dir: Path | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
@@ -173,6 +175,8 @@ class LocalStack:
         )
         if self.config_file is not None:
             env["SWITCHBOARD_CONFIG_FILE"] = str(self.config_file)
+        if self.storage_dir is not None:
+            env["SWITCHBOARD_STORAGE_DIR"] = str(self.storage_dir)
         env.update(self.extra_env)
         return env
 

@@ -63,7 +63,14 @@ from switchboard.sdk.generation import ChatGeneration, CompletionGeneration
 from switchboard.sdk.instrumentation import instrument_mistralai, instrument_openai
 from switchboard.sdk.message import ErrorMessage, Message
 from switchboard.sdk.step import Step, step
-from switchboard.sdk.types import ChatProfile, Mode, ModeOption, Starter, StarterCategory
+from switchboard.sdk.types import (
+    ChatProfile,
+    Feedback,
+    Mode,
+    ModeOption,
+    Starter,
+    StarterCategory,
+)
 from switchboard.sdk.user import PersistedUser, User
 from switchboard.sdk.user_session import user_session
 from switchboard.sdk.utils import make_async, run_sync, send_window_message, sleep
@@ -89,6 +96,7 @@ __all__ = (
     "ElementSidebar",
     "Emitter",
     "ErrorMessage",
+    "Feedback",
     "File",
     "Image",
     "Message",
