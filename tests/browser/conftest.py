@@ -6,16 +6,20 @@ never skip (``apt-get install -y chromium``; Node.js with npm).
 
 from __future__ import annotations
 
+import asyncio
 import re
 import shutil
 import subprocess
-from collections.abc import AsyncIterator, Awaitable, Callable
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import redis.asyncio as aioredis
 from playwright.async_api import Browser, ConsoleMessage, Page, Playwright, async_playwright
 
+from switchboard.stack import LocalStack
 from tests.support.fixtures import EXAMPLES, StackFactory
 
 REPO = Path(__file__).resolve().parents[2]
@@ -144,10 +148,68 @@ async def open_page(
     assert not errors.errors, "\n".join(errors.errors)
 
 
+SharedStack = Callable[..., LocalStack]
+
+
+@pytest.fixture(scope="session")
+def shared_stack(
+    redis_url: str, tmp_path_factory: pytest.TempPathFactory, web_build: Path
+) -> Iterator[SharedStack]:
+    """One running stack per (app, config, env), shared by every test that asks for it.
+
+    Starting a stack costs seconds; tests that only need a fresh browser session (each
+    page load is a new chat session) share one. Tests that change a stack (kill a
+    process, count users) use ``make_stack`` instead.
+    """
+    started: dict[tuple[str, str, tuple[tuple[str, str], ...]], LocalStack] = {}
+    prefixes: list[str] = []
+
+    def factory(
+        app: Path, *, config: str = "", extra_env: dict[str, str] | None = None
+    ) -> LocalStack:
+        key = (str(app), config, tuple(sorted((extra_env or {}).items())))
+        if key in started:
+            return started[key]
+        folder = tmp_path_factory.mktemp(Path(app).stem)
+        config_file = None
+        if config:
+            config_file = folder / "config.toml"
+            config_file.write_text(config)
+        prefix = f"sbtest-{uuid.uuid4().hex[:10]}"
+        prefixes.append(prefix)
+        stack = LocalStack(
+            app=Path(app),
+            redis_url=redis_url,
+            redis_prefix=prefix,
+            database_url=f"sqlite+aiosqlite:///{folder / 'stack.db'}",
+            config_file=config_file,
+            log_dir=folder / "logs",
+            extra_env=dict(extra_env or {}),
+        )
+        started[key] = stack.start()
+        return stack
+
+    yield factory
+    for stack in started.values():
+        stack.stop()
+
+    async def cleanup() -> None:
+        client = aioredis.Redis.from_url(redis_url)
+        try:
+            for prefix in prefixes:
+                keys = [k async for k in client.scan_iter(match=f"{prefix}:*", count=1000)]
+                if keys:
+                    await client.delete(*keys)
+        finally:
+            await client.aclose()
+
+    asyncio.run(cleanup())
+
+
 @pytest.fixture
-def demo_url(make_stack: StackFactory, web_build: Path) -> str:
-    """A stack running examples/demo.py."""
-    return make_stack(EXAMPLES / "demo.py").url
+def demo_url(shared_stack: SharedStack) -> str:
+    """The shared stack running examples/demo.py."""
+    return shared_stack(EXAMPLES / "demo.py").url
 
 
 async def save_screenshot(page: Page, name: str) -> Path:

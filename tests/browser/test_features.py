@@ -7,9 +7,9 @@ from pathlib import Path
 
 from playwright.async_api import Page, expect
 
-from tests.browser.conftest import OpenPage, save_screenshot
+from tests.browser.conftest import OpenPage, SharedStack, save_screenshot
 from tests.browser.test_chat import ASSISTANT, COMPOSER, USER, send, wait_idle
-from tests.support.fixtures import EXAMPLES, StackFactory
+from tests.support.fixtures import EXAMPLES
 
 APPS = Path(__file__).parent / "apps"
 
@@ -18,8 +18,8 @@ async def ready(page: Page, text: str) -> None:
     await expect(page.locator(ASSISTANT).first).to_contain_text(text)
 
 
-async def test_ask_text_then_action(open_page: OpenPage, make_stack: StackFactory) -> None:
-    page = await open_page(make_stack(EXAMPLES / "ask.py").url)
+async def test_ask_text_then_action(open_page: OpenPage, shared_stack: SharedStack) -> None:
+    page = await open_page(shared_stack(EXAMPLES / "ask.py").url)
     await ready(page, "What is your name?")
     composer = page.locator(COMPOSER)
     await expect(composer).to_have_attribute("placeholder", "Type your answer here...")
@@ -47,9 +47,9 @@ async def test_ask_text_then_action(open_page: OpenPage, make_stack: StackFactor
 
 
 async def test_action_button_runs_its_callback(
-    open_page: OpenPage, make_stack: StackFactory
+    open_page: OpenPage, shared_stack: SharedStack
 ) -> None:
-    page = await open_page(make_stack(EXAMPLES / "actions.py").url)
+    page = await open_page(shared_stack(EXAMPLES / "actions.py").url)
     await ready(page, "Press the button.")
     button = page.get_by_role("button", name="Greet")
     await button.click()
@@ -57,8 +57,8 @@ async def test_action_button_runs_its_callback(
     await expect(button).to_have_count(0)
 
 
-async def test_chat_settings_panel(open_page: OpenPage, make_stack: StackFactory) -> None:
-    page = await open_page(make_stack(APPS / "settings_app.py").url)
+async def test_chat_settings_panel(open_page: OpenPage, shared_stack: SharedStack) -> None:
+    page = await open_page(shared_stack(APPS / "settings_app.py").url)
     await ready(page, "model=small")
     await page.get_by_test_id("open-chat-settings").click()
     dialog = page.get_by_role("dialog", name="Settings")
@@ -90,8 +90,8 @@ async def test_chat_settings_panel(open_page: OpenPage, make_stack: StackFactory
     await expect(dialog).to_be_hidden()
 
 
-async def test_commands_and_modes(open_page: OpenPage, make_stack: StackFactory) -> None:
-    page = await open_page(make_stack(EXAMPLES / "commands.py").url)
+async def test_commands_and_modes(open_page: OpenPage, shared_stack: SharedStack) -> None:
+    page = await open_page(shared_stack(EXAMPLES / "commands.py").url)
     composer = page.locator(COMPOSER)
     await expect(page.get_by_label("Depth")).to_be_visible()
     await composer.fill("/se")
@@ -109,8 +109,8 @@ async def test_commands_and_modes(open_page: OpenPage, make_stack: StackFactory)
     await expect(page.locator(ASSISTANT).last).to_contain_text("command=None depth=deep")
 
 
-async def test_chat_profiles_and_starters(open_page: OpenPage, make_stack: StackFactory) -> None:
-    page = await open_page(make_stack(EXAMPLES / "chat_profiles.py").url)
+async def test_chat_profiles_and_starters(open_page: OpenPage, shared_stack: SharedStack) -> None:
+    page = await open_page(shared_stack(EXAMPLES / "chat_profiles.py").url)
     profile = page.get_by_label("Chat profile")
     await expect(profile).to_have_value("Fast")
     starters = page.get_by_test_id("starter")
@@ -127,8 +127,8 @@ async def test_chat_profiles_and_starters(open_page: OpenPage, make_stack: Stack
     await expect(page.locator(ASSISTANT).last).to_contain_text("[Careful] slowly")
 
 
-async def test_stop_a_running_task(open_page: OpenPage, make_stack: StackFactory) -> None:
-    page = await open_page(make_stack(APPS / "ui_app.py").url)
+async def test_stop_a_running_task(open_page: OpenPage, shared_stack: SharedStack) -> None:
+    page = await open_page(shared_stack(APPS / "ui_app.py").url)
     await ready(page, "UI test app ready.")
     await send(page, "slow")
     stop = page.get_by_test_id("stop-button")
@@ -141,8 +141,8 @@ async def test_stop_a_running_task(open_page: OpenPage, make_stack: StackFactory
     assert "tick399" not in streamed
 
 
-async def test_toast_error_and_markdown(open_page: OpenPage, make_stack: StackFactory) -> None:
-    page = await open_page(make_stack(APPS / "ui_app.py").url)
+async def test_toast_error_and_markdown(open_page: OpenPage, shared_stack: SharedStack) -> None:
+    page = await open_page(shared_stack(APPS / "ui_app.py").url)
     await ready(page, "UI test app ready.")
     await send(page, "toast")
     toast = page.locator(".toast.success")
@@ -163,8 +163,8 @@ async def test_toast_error_and_markdown(open_page: OpenPage, make_stack: StackFa
     await wait_idle(page)
 
 
-async def test_edit_message_reruns(open_page: OpenPage, make_stack: StackFactory) -> None:
-    page = await open_page(make_stack(APPS / "ui_app.py").url)
+async def test_edit_message_reruns(open_page: OpenPage, shared_stack: SharedStack) -> None:
+    page = await open_page(shared_stack(APPS / "ui_app.py").url)
     await ready(page, "UI test app ready.")
     await send(page, "first")
     await expect(page.locator(ASSISTANT).last).to_contain_text("echo: first")
@@ -181,8 +181,8 @@ async def test_edit_message_reruns(open_page: OpenPage, make_stack: StackFactory
     await expect(page.locator(ASSISTANT).filter(has_text="echo: first")).to_have_count(0)
 
 
-async def test_french_translation(open_page: OpenPage, make_stack: StackFactory) -> None:
-    page = await open_page(make_stack(APPS / "ui_app.py").url, locale="fr-FR")
+async def test_french_translation(open_page: OpenPage, shared_stack: SharedStack) -> None:
+    page = await open_page(shared_stack(APPS / "ui_app.py").url, locale="fr-FR")
     await ready(page, "UI test app ready.")
     await expect(page.locator("html")).to_have_attribute("lang", "fr-FR")
     await expect(page.locator(COMPOSER)).to_have_attribute(

@@ -8,6 +8,7 @@ resumable and ``on_shared_thread_view`` enables sharing (with the config's
 import base64
 import json
 from pathlib import Path
+from typing import Any
 
 import switchboard as cl
 
@@ -46,7 +47,9 @@ async def profiles(user: cl.User | None, language: str | None) -> list[cl.ChatPr
             config_overrides={"ui": {"cot": "tool_call"}},
         ),
         cl.ChatProfile(
-            name="Hidden", markdown_description="No steps.", config_overrides={"ui": {"cot": "hidden"}}
+            name="Hidden",
+            markdown_description="No steps.",
+            config_overrides={"ui": {"cot": "hidden"}},
         ),
     ]
 
@@ -59,12 +62,12 @@ async def start() -> None:
 
 
 @cl.on_chat_resume
-async def resume(thread: dict) -> None:
+async def resume(thread: dict[str, Any]) -> None:
     cl.user_session.set("resumed", thread["id"])
 
 
 @cl.on_shared_thread_view
-async def shared_view(thread: dict, viewer: cl.User | None) -> bool:
+async def shared_view(thread: dict[str, Any], viewer: cl.User | None) -> bool:
     return False
 
 
@@ -81,9 +84,7 @@ async def ask_file() -> None:
 
 
 async def ask_form() -> None:
-    form = cl.CustomElement(
-        name="Booking", props={"guest": "Ada", "nights": 2, "breakfast": False}
-    )
+    form = cl.CustomElement(name="Booking", props={"guest": "Ada", "nights": 2, "breakfast": False})
     ask = cl.AskElementMessage(content="Fill the booking", element=form, timeout=60)
     # AskElementMessage does not send its element before asking (Chainlit does): send it
     # here, attached to the ask's message, so that the browser has the props to edit.
