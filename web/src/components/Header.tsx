@@ -161,7 +161,7 @@ export function Header({ hasSidebar, sidebarOpen, onToggleSidebar, chatProfile, 
           <button type="button" className="btn ghost" onClick={() => setConfirmOpen(false)}>
             {t('common.actions.cancel', 'Cancel')}
           </button>
-          <button type="button" className="btn primary" onClick={startNewChat} autoFocus>
+          <button type="button" className="btn primary" onClick={startNewChat} autoFocus data-autofocus>
             {t('common.actions.confirm', 'Confirm')}
           </button>
         </div>

@@ -18,7 +18,15 @@ export function Modal({ open, title, onClose, children, wide, returnFocus }: Pro
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
+    if (open && !dialog.open) {
+      dialog.showModal();
+      // showModal() focuses the first focusable element (the Close button); React's
+      // autoFocus ran before the dialog was open. Focus what the dialog is for instead.
+      const target = dialog.querySelector<HTMLElement>(
+        '[data-autofocus], .modal-body > :not(.modal-head) :is(input:not([type=hidden]):not([disabled]), textarea, select)',
+      );
+      target?.focus();
+    }
     if (!open && dialog.open) {
       dialog.close();
       // The browser gives focus back to the opener; only fill in when it did not.

@@ -238,7 +238,7 @@ export function ThreadSidebar({ open, currentThreadId, onClose, onNavigate }: Pr
               <button type="button" className="btn ghost" onClick={() => void setShared(sharing.thread, false)}>
                 {t('threadHistory.thread.unshare', 'Stop sharing')}
               </button>
-              <button type="button" className="btn primary" onClick={() => void copyLink(sharing.thread)} autoFocus>
+              <button type="button" className="btn primary" onClick={() => void copyLink(sharing.thread)} autoFocus data-autofocus>
                 {t('threadHistory.thread.copyLink', 'Copy link')}
               </button>
             </div>
