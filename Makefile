@@ -66,3 +66,7 @@ deploy-check: .venv ## Validate deploy/: compose schema and references, kustomiz
 compose-up: ## docker compose up the whole stack (needs deploy/.env, see deploy/.env.example)
 	@test -f deploy/.env || { echo "deploy/.env missing: cp deploy/.env.example deploy/.env and fill it in" >&2; exit 1; }
 	docker compose -f deploy/compose.yaml up -d --build --wait
+
+.PHONY: bench-persistence
+bench-persistence: .venv ## Persistence lag (step produced -> committed) p50/p99 at 50 sessions (own PostgreSQL)
+	$(UV) run --frozen python bench/persistence_lag.py --sessions 50
