@@ -1,7 +1,8 @@
 """Redis restarts empty under a running stack: services reconnect, clients are told.
 
 The stack runs on a private ``redis-server`` (never the shared one other tests
-use). Restarting it without persistence loses every session, stream and queue:
+use). Restarting it without persistence loses every session, stream and queue.
+While it is down, client events get ``error`` ``unavailable``; once it is back,
 clients whose session state is gone get ``error`` ``session_expired`` and are
 disconnected, never left waiting; a reconnect starts a new session, and chat,
 stop and asks work again, without any service being restarted.
@@ -154,7 +155,15 @@ async def test_redis_restart_mid_stream_every_service_reconnects_and_clients_sta
     await asyncio.sleep(0.3)
 
     restarted_at = time.time()
-    await asyncio.to_thread(private_redis.restart, 1.0)
+    await asyncio.to_thread(private_redis.stop)
+    # A message sent while Redis is away is refused out loud, not dropped.
+    refused_mark = len(idle.events)
+    await idle.send("while redis is down")
+    refused = await idle.wait_for("error", since=refused_mark, timeout=10)
+    assert refused.data["code"] == "unavailable", refused.data
+    assert refused.data["event"] == "client_message"
+    await asyncio.sleep(2.0)  # down long enough for every service's loop to notice
+    await asyncio.to_thread(private_redis.start)  # same port, empty
 
     # Both clients are told their session is gone, then hung up on: no silent hang.
     for client in (idle, streaming):

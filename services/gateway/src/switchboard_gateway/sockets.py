@@ -6,6 +6,7 @@ Every client event is validated here, at the edge; a bad one gets an
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 from collections.abc import Awaitable, Callable
@@ -15,6 +16,7 @@ from typing import Any
 import orjson
 import socketio
 from pydantic import ValidationError
+from redis.exceptions import RedisError
 
 from switchboard.aio import resolved
 from switchboard.config import AppConfig
@@ -38,6 +40,7 @@ from switchboard.schema.steps import utc_now_iso
 from switchboard.streams import Streams, thread_created
 from switchboard_gateway.asks import AskRelay
 from switchboard_gateway.identity import GatewayIdentity, socket_headers
+from switchboard_gateway.limits import InputLimits, client_backlog, drop_slow_client
 from switchboard_gateway.metrics import ACTIVE_SOCKETS, CLIENT_EVENTS, REFUSED
 from switchboard_gateway.relay import FROM_START, StreamRelay
 from switchboard_gateway.rest import read_manifest
@@ -49,6 +52,8 @@ __all__ = ("SocketHandlers", "SocketState")
 
 logger = logging.getLogger(__name__)
 
+UNAVAILABLE = "unavailable"
+UNAVAILABLE_TEXT = "The server is briefly unavailable; this event was not taken. Try again."
 SESSION_EXPIRED = "session_expired"
 SESSION_EXPIRED_TEXT = (
     "This session's state was lost (the server restarted). "
@@ -77,7 +82,9 @@ class SocketHandlers:
         identify: GatewayIdentity,
         config: AppConfig,
         max_event_bytes: int,
+        limits: InputLimits | None = None,
     ) -> None:
+        self.limits = limits or InputLimits()
         self.sio = sio
         self.streams = streams
         self.relay = relay
@@ -87,27 +94,37 @@ class SocketHandlers:
         self.max_event_bytes = max_event_bytes
         self.sockets: dict[str, SocketState] = {}
         self.asks = AskRelay(sio, streams, max_event_bytes, self._error)
-        sio.on("connect", _guard(self.connect))
-        sio.on("stop", _guard(self.stop))
-        sio.on("edit_message", _guard(self.edit_message))
-        sio.on("chat_settings_change", _guard(self.chat_settings_change))
-        sio.on("chat_settings_edit", _guard(self.chat_settings_edit))
-        sio.on("window_message", _guard(self.window_message))
-        sio.on("fetch_favorites", _guard(self.fetch_favorites))
-        sio.on("message_favorite", _guard(self.message_favorite))
+        guard = functools.partial(_guard, report=self._report_failure)
+        sio.on("connect", guard(self.connect))
+        sio.on("stop", guard(self.stop))
+        sio.on("edit_message", guard(self.edit_message))
+        sio.on("chat_settings_change", guard(self.chat_settings_change))
+        sio.on("chat_settings_edit", guard(self.chat_settings_edit))
+        sio.on("window_message", guard(self.window_message))
+        sio.on("fetch_favorites", guard(self.fetch_favorites))
+        sio.on("message_favorite", guard(self.message_favorite))
         for name in ("audio_start", "audio_chunk", "audio_end"):
-            sio.on(name, _guard(self.audio))
-        sio.on("disconnect", _guard(self.disconnect))
-        sio.on("connection_successful", _guard(self.connection_successful))
-        sio.on("client_message", _guard(self.client_message))
-        sio.on("clear_session", _guard(self.clear_session))
-        sio.on("*", _guard(self.unknown_event))
+            sio.on(name, guard(self.audio))
+        sio.on("disconnect", guard(self.disconnect))
+        sio.on("connection_successful", guard(self.connection_successful))
+        sio.on("client_message", guard(self.client_message))
+        sio.on("clear_session", guard(self.clear_session))
+        sio.on("*", guard(self.unknown_event))
 
     # --- helpers -----------------------------------------------------------
     async def _error(self, sid: str, code: str, message: str, event: str | None) -> None:
         REFUSED.labels(code=code).inc()
         payload = ErrorPayload(code=code, message=message, event=event)
         await self.sio.emit("error", payload.model_dump(), to=sid)
+
+    async def _report_failure(self, sid: str, event: str, exc: Exception) -> None:
+        """A client event could not be taken: say so rather than drop it silently."""
+        if isinstance(exc, RedisError | OSError):
+            code, message = UNAVAILABLE, UNAVAILABLE_TEXT
+        else:
+            code, message = "internal_error", "The server failed to handle this event."
+        with contextlib.suppress(Exception):
+            await self._error(sid, code, message, event)
 
     async def _expire(self, sid: str, event: str | None) -> bool:
         """The session's state is gone from Redis: say so, then hang up.
@@ -291,6 +308,8 @@ class SocketHandlers:
             return
         state.session = SessionRecord.model_validate_json(raw)
         session = state.session
+        if await self._refused(sid, session, "client_message"):
+            return
         step = body.message
         step.threadId = session.thread_id
         step.type = "user_message"
@@ -336,10 +355,20 @@ class SocketHandlers:
         The stream entry id travels as a second argument: Chainlit clients
         ignore it, Switchboard's send it back as ``lastEventId`` to resume.
         """
+        if 0 < self.limits.max_client_backlog < client_backlog(self.sio, sid):
+            await drop_slow_client(self.sio, sid, session_id)
+            return
         if event["type"] == "ask":
             await self.asks.emit(sid, session_id, event["payload"], event_id)
         else:
             await self.sio.emit(event["type"], (event["payload"], event_id), to=sid)
+
+    async def _refused(self, sid: str, session: SessionRecord, event: str) -> bool:
+        refusal = await self.limits.check(self.streams, session)
+        if refusal is None:
+            return False
+        await self._error(sid, refusal.code, refusal.message, event)
+        return True
 
     async def _checked(self, sid: str, event: str, data: Any) -> SocketState | None:
         CLIENT_EVENTS.labels(event=event).inc()
@@ -377,6 +406,8 @@ class SocketHandlers:
             await self._error(sid, "invalid_message", _describe(exc), "edit_message")
             return
         session = state.session
+        if await self._refused(sid, session, "edit_message"):
+            return
         await self.streams.enqueue(
             EditMessageInput(
                 session_id=session.id,
@@ -466,8 +497,16 @@ class SocketHandlers:
         await self._error(sid, "unknown_event", f"unknown event {event[:64]!r}", event[:64])
 
 
-def _guard(handler: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
-    """The one error boundary of socket handlers: log once, never kill the server."""
+def _guard(
+    handler: Callable[..., Awaitable[Any]],
+    report: Callable[[str, str, Exception], Awaitable[None]] | None = None,
+) -> Callable[..., Awaitable[Any]]:
+    """The one error boundary of socket handlers: log once, never kill the server.
+
+    A failed client event is reported to its socket (``report``), so nothing the
+    client sent is dropped without a word, e.g. while Redis is away.
+    """
+    name = handler.__name__
 
     @functools.wraps(handler)
     async def wrapper(*args: Any) -> Any:
@@ -476,9 +515,13 @@ def _guard(handler: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[An
         except socketio.exceptions.ConnectionRefusedError:
             raise
         except Exception as exc:
-            logger.exception("socket handler failed", extra={"handler": handler.__name__})
-            if handler.__name__ == "connect":
+            logger.exception("socket handler failed", extra={"handler": name})
+            if name == "connect":
                 raise socketio.exceptions.ConnectionRefusedError("internal error") from exc
+            if report is not None and name != "disconnect":
+                # The catch-all handler gets (event, sid, data); the others (sid, data).
+                event, sid = (args[0], args[1]) if name == "unknown_event" else (name, args[0])
+                await report(sid, str(event)[:64], exc)
             return None
 
     return wrapper
