@@ -7,6 +7,7 @@ never interleave and strand an event.
 
 from __future__ import annotations
 
+import enum
 import time
 from typing import Any
 
@@ -24,6 +25,7 @@ __all__ = (
     "APP_CALL_FUNCTION",
     "JOB_FUNCTION",
     "UI_STREAM_MAXLEN",
+    "Admission",
     "Streams",
     "encode_job",
     "thread_created",
@@ -89,6 +91,14 @@ redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
 redis.call('PUBLISH', ARGV[4], ARGV[2])
 return 1
 """
+
+
+class Admission(enum.Enum):
+    """Whether a client message may be queued now."""
+
+    OPEN = "open"
+    SESSION_FULL = "session_full"
+    OVERLOADED = "overloaded"
 
 
 def thread_created(session: SessionRecord, interaction: str, *, auto_tag: bool) -> ThreadUpsert:
@@ -168,6 +178,25 @@ class Streams:
         return bool(
             await self._first_interaction(keys=keys, args=[thread_upsert.model_dump_json()])
         )
+
+    async def admission(
+        self, session_id: str, *, max_session_inputs: int, max_queue_depth: int
+    ) -> Admission:
+        """Check the limits before a client message has any effect.
+
+        A check, not a reservation: concurrent senders may overshoot a limit
+        by their number, which keeps every limit bounded without refusing an
+        input after its side effects (thread creation, persistence) happened.
+        """
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.llen(self.names.inbox(session_id))
+            pipe.zcard(self.names.queue)
+            waiting, depth = await pipe.execute()
+        if max_session_inputs > 0 and int(waiting) >= max_session_inputs:
+            return Admission.SESSION_FULL
+        if max_queue_depth > 0 and int(depth) >= max_queue_depth:
+            return Admission.OVERLOADED
+        return Admission.OPEN
 
     async def enqueue(self, item: SessionInput) -> bool:
         """Put an input in its session's inbox and wake a worker; idempotent by event id."""

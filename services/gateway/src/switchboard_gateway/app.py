@@ -17,6 +17,7 @@ from switchboard.service import health_router
 from switchboard.streams import Streams
 from switchboard_gateway.history import build_history_router
 from switchboard_gateway.identity import GatewayIdentity
+from switchboard_gateway.limits import InputLimits
 from switchboard_gateway.metrics import UI_EVENTS
 from switchboard_gateway.relay import StreamRelay
 from switchboard_gateway.rest import build_router, read_manifest
@@ -93,6 +94,12 @@ def create_app(settings: GatewaySettings | None = None) -> Any:
         identify=identity,
         config=config,
         max_event_bytes=settings.max_event_bytes,
+        limits=InputLimits(
+            max_session_inputs=settings.max_session_inputs,
+            max_queue_depth=settings.max_queue_depth,
+            user_messages_per_minute=settings.user_messages_per_minute,
+            max_client_backlog=settings.max_client_backlog,
+        ),
     )
 
     @contextlib.asynccontextmanager

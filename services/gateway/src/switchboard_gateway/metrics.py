@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge
 
-__all__ = ("ACTIVE_SOCKETS", "CLIENT_EVENTS", "REFUSED", "UI_EVENTS")
+__all__ = ("ACTIVE_SOCKETS", "CLIENT_EVENTS", "REFUSED", "SHED", "SLOW_CLIENTS", "UI_EVENTS")
 
 ACTIVE_SOCKETS = Gauge("switchboard_gateway_active_sockets", "Connected Socket.IO clients")
 CLIENT_EVENTS = Counter(
@@ -14,3 +14,12 @@ REFUSED = Counter(
     "switchboard_gateway_refused_total", "Connections and events refused at the edge", ["code"]
 )
 UI_EVENTS = Counter("switchboard_gateway_ui_events_total", "UI events emitted to sockets")
+SHED = Counter(
+    "switchboard_gateway_shed_total",
+    "Client messages refused by a limit (rate, session backlog, queue depth)",
+    ["reason"],
+)
+SLOW_CLIENTS = Counter(
+    "switchboard_gateway_slow_clients_total",
+    "Sockets disconnected because their outgoing backlog passed the limit",
+)

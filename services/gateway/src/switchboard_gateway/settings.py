@@ -35,5 +35,12 @@ class GatewaySettings(Settings):
     action_timeout: float = Field(default=120.0, gt=0)
     # How long a request waits for an app hook run in a worker (shared-thread view).
     app_call_timeout: float = Field(default=10.0, gt=0)
+    # Backpressure (0 turns a limit off): messages waiting per session, jobs in the
+    # queue before new messages are shed, messages per user per minute, and packets
+    # queued for one socket before it is dropped to resume from Redis.
+    max_session_inputs: int = Field(default=20, ge=0)
+    max_queue_depth: int = Field(default=10_000, ge=0)
+    user_messages_per_minute: int = Field(default=120, ge=0)
+    max_client_backlog: int = Field(default=5_000, ge=0)
     # Hard cap on any upload, whatever the ask or config allows.
     max_upload_mb: int = Field(default=100, ge=1)
