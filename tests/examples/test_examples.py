@@ -110,6 +110,63 @@ async def test_ask_example(make_stack: StackFactory, client_factory: Any) -> Non
     assert final.data["parentId"] is not None
 
 
+ELEMENT_FIELDS = {
+    "id", "threadId", "type", "chainlitKey", "url", "objectKey", "name", "display", "size",
+    "language", "forId", "mime",
+}  # fmt: skip
+
+
+async def test_elements_example(make_stack: StackFactory, client_factory: Any) -> None:
+    stack = make_stack(EXAMPLES / "elements.py")
+    client = await _started(stack, client_factory)
+    message = await client.wait_for(
+        "new_message", lambda m: m["output"].startswith("Here are the notes"), timeout=15
+    )
+    await client.wait_for("set_sidebar_elements", timeout=15)
+    # The task list is sent again once the work is done.
+    done = await client.wait_for(
+        "element", lambda e: e["type"] == "tasklist", since=client.events.index(message)
+    )
+    )
+    elements = {e.data["name"]: e.data for e in client.events if e.name == "element"}
+    assert {"pixel", "notes", "paper", "data.csv", "beep", "clip", "Counter"} <= set(elements)
+    for name in ("pixel", "notes", "paper", "data.csv", "beep", "clip", "Counter"):
+        assert ELEMENT_FIELDS <= set(elements[name]), name
+        assert elements[name]["forId"] == message.data["id"]
+    assert elements["pixel"]["type"] == "image" and elements["pixel"]["mime"] == "image/png"
+    assert elements["notes"]["display"] == "side" and elements["notes"]["mime"] == "text/plain"
+    assert elements["paper"]["type"] == "pdf" and elements["paper"]["page"] == 1
+    assert elements["clip"]["url"] == "https://example.com/clip.mp4"
+    assert elements["clip"]["chainlitKey"] is None
+    assert elements["Counter"]["props"] == {"count": 3}
+    async with httpx.AsyncClient(base_url=stack.url, timeout=20) as http:
+        pixel = await http.get(elements["pixel"]["url"])
+        assert pixel.status_code == 200 and pixel.content.startswith(b"\x89PNG")
+        assert (await http.get(elements["data.csv"]["url"])).text == "a,b\n1,2\n"
+        tasklists = [
+            e.data for e in client.events if e.name == "element" and e.data["type"] == "tasklist"
+        ]
+        final = (await http.get(tasklists[-1]["url"])).json()
+    assert tasklists[-1]["forId"] == "" and done.data["type"] == "tasklist"
+    assert final == {
+        "status": "Done",
+        "tasks": [
+            {"title": "Load the data", "status": "done", "forId": None},
+            {"title": "Plot it", "status": "done", "forId": None},
+        ],
+    }
+    sidebar = next(e.data for e in client.events if e.name == "set_sidebar_elements")
+    assert sidebar["key"] == "sources" and sidebar["elements"][0]["name"] == "source"
+    assert any(e.name == "set_sidebar_title" and e.data == "Sources" for e in client.events)
+    mark = len(client.events)
+    await client.send("go")
+    removed = await client.wait_for("remove_element", since=mark)
+    gone = next(
+        e.data for e in client.events[mark:] if e.name == "element" and e.data["name"] == "gone"
+    )
+    assert removed.data == {"id": gone["id"]}
+
+
 async def test_actions_example(make_stack: StackFactory, client_factory: Any) -> None:
     stack = make_stack(EXAMPLES / "actions.py")
     client = await _started(stack, client_factory)

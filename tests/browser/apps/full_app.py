@@ -85,11 +85,9 @@ async def ask_file() -> None:
 
 async def ask_form() -> None:
     form = cl.CustomElement(name="Booking", props={"guest": "Ada", "nights": 2, "breakfast": False})
-    ask = cl.AskElementMessage(content="Fill the booking", element=form, timeout=60)
-    # AskElementMessage does not send its element before asking (Chainlit does): send it
-    # here, attached to the ask's message, so that the browser has the props to edit.
-    await form.send(for_id=ask.id)
-    answer = await ask.send()
+    answer = await cl.AskElementMessage(
+        content="Fill the booking", element=form, timeout=60
+    ).send()
     if not answer or not answer.get("submitted"):
         await cl.Message(content="booking cancelled").send()
         return

@@ -231,8 +231,11 @@ class AskElementMessage(_AskMessage):
         )
 
     async def send(self) -> dict[str, Any] | None:  # type: ignore[override]
-        self.elements = [self.element]
+        # The form is shown first (the browser builds it from the element's
+        # props), then asked for, then taken away, as in Chainlit.
+        await self.element.send(for_id=self.id)
         answer = await self._ask()
+        await self.element.remove()
         if answer is None:
             self.content = "Timed out"
         elif answer.get("submitted"):
