@@ -127,7 +127,6 @@ async def test_elements_example(make_stack: StackFactory, client_factory: Any) -
     done = await client.wait_for(
         "element", lambda e: e["type"] == "tasklist", since=client.events.index(message)
     )
-    )
     elements = {e.data["name"]: e.data for e in client.events if e.name == "element"}
     assert {"pixel", "notes", "paper", "data.csv", "beep", "clip", "Counter"} <= set(elements)
     for name in ("pixel", "notes", "paper", "data.csv", "beep", "clip", "Counter"):
