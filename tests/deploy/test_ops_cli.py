@@ -117,3 +117,48 @@ def test_dead_letters_list_and_replay(redis_url: str, redis_prefix: str) -> None
         assert client.xlen(names.persist_stream) == 2
     finally:
         client.close()
+
+
+def test_migrate_upgrades_both_databases_and_is_idempotent(postgres_url: str) -> None:
+    env = {
+        **os.environ,
+        "SWITCHBOARD_DATABASE_URL": postgres_url,
+        "SWITCHBOARD_AUTH_DATABASE_URL": postgres_url,
+    }
+    for _ in range(2):
+        result = subprocess.run(
+            [tool("switchboard"), "migrate"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "databases are up to date" in result.stdout
+    tables = asyncio.run(_tables(postgres_url))
+    assert {"users", "threads", "steps", "elements", "feedbacks", "files"} <= tables
+
+
+async def _tables(url: str) -> set[str]:
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        rows = await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+    finally:
+        await conn.close()
+    return {row["tablename"] for row in rows}
+
+
+def test_migrate_reports_a_database_it_cannot_reach() -> None:
+    env = {
+        **os.environ,
+        "SWITCHBOARD_DATABASE_URL": "postgresql+asyncpg://nobody@127.0.0.1:1/none",
+        "SWITCHBOARD_AUTH_DATABASE_URL": "postgresql+asyncpg://nobody@127.0.0.1:1/none",
+    }
+    result = subprocess.run(
+        [tool("switchboard"), "migrate"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode != 0
+    assert "migration failed" in result.stderr

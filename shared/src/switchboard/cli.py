@@ -111,6 +111,24 @@ def users(ctx: typer.Context) -> None:
     os.execv(sys.executable, [sys.executable, "-m", "switchboard_auth", "users", *ctx.args])
 
 
+# The services that own a database, in the order a deployment migrates them.
+_MIGRATED = ("switchboard_auth", "switchboard_persistence")
+
+
+@app.command()
+def migrate() -> None:
+    """Upgrade the auth and persistence databases to the latest schema, then exit."""
+    import subprocess
+
+    for module in _MIGRATED:
+        typer.echo(f"migrating {module.removeprefix('switchboard_')} ...")
+        done = subprocess.run([sys.executable, "-m", module, "migrate"], check=False)
+        if done.returncode != 0:
+            typer.echo(f"{module} migration failed (exit {done.returncode})", err=True)
+            raise typer.Exit(done.returncode)
+    typer.echo("databases are up to date")
+
+
 @app.command("create-secret")
 def create_secret() -> None:
     """Print a random secret for SWITCHBOARD_SERVICE_SECRET or CHAINLIT_AUTH_SECRET."""
