@@ -54,3 +54,10 @@ async def reply(message: cl.Message) -> None:
             await cl.Message(content="no file").send()
     else:
         await cl.Message(content=f"echo {text}").send()
+
+
+@cl.on_logout
+def logout(request, response):  # type: ignore[no-untyped-def]
+    response.delete_cookie("theme")
+    who = request.user.identifier if request.user else None
+    return {"bye": who, "theme": request.cookies.get("theme")}

@@ -334,3 +334,18 @@ async def test_elements_history_sharing_and_feedback_are_owned(
     assert (await alice.http.get(f"/project/thread/{thread_id}")).status_code == 404
     assert (await alice.http.get(url)).status_code == 404
     assert len(_stored(stack)) <= files_before - 2
+
+
+async def test_logout_runs_on_logout_in_a_worker(
+    stack: LocalStack, users: tuple[User, User]
+) -> None:
+    alice, _ = users
+    alice.http.cookies.set("theme", "dark")
+    response = await alice.http.post("/logout")
+    assert response.status_code == 200
+    assert response.json() == {"bye": "alice", "theme": "dark"}
+    cleared = response.headers.get_list("set-cookie")
+    assert any(c.startswith("theme=") and "Max-Age=0" in c for c in cleared)
+    assert any(c.startswith("access_token=") for c in cleared)
+    # The token is revoked: the same cookie no longer works.
+    assert (await alice.http.get("/user")).status_code == 401

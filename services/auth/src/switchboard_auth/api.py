@@ -11,8 +11,9 @@ from fastapi import APIRouter, Form, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 
 from switchboard.aio import resolved
+from switchboard.app_calls import AppCallTimeout, call_app
 from switchboard.internal_auth import InvalidServiceToken, verify_service_token
-from switchboard.schema.app_calls import HeaderAuthCall, PasswordAuthCall
+from switchboard.schema.app_calls import CookieChange, HeaderAuthCall, LogoutCall, PasswordAuthCall
 from switchboard.schema.session import UserRef
 from switchboard.streams import Streams
 from switchboard.tokens import InvalidUserToken, decode_user_token, issue_user_token, read_token
@@ -221,6 +222,7 @@ def build_router(ctx: AuthContext) -> APIRouter:
     async def logout(request: Request) -> Response:
         token = read_token(request.headers, ctx.settings.cookie_name)
         secret = ctx.settings.jwt_secret()
+        decoded_user: UserRef | None = None
         if token is not None and secret:
             try:
                 decoded = decode_user_token(secret, token)
@@ -231,9 +233,51 @@ def build_router(ctx: AuthContext) -> APIRouter:
                 names = ctx.streams.names
                 await ctx.streams.redis.set(names.revoked_token(decoded.token_id), "1", ex=ttl)
                 await ctx.streams.redis.publish(names.revocations, decoded.token_id)
+                decoded_user = decoded.user
                 logger.info("signed out", extra={"user": decoded.user.identifier})
-        response = JSONResponse({"success": True})
+        body, changes = await _on_logout(ctx, request, decoded_user)
+        response = JSONResponse(body)
         clear_auth_cookies(response, name=ctx.settings.cookie_name, existing=request.cookies)
+        for change in changes:
+            if change.value is None:
+                response.delete_cookie(change.name, path=change.path)
+            else:
+                response.set_cookie(
+                    change.name,
+                    change.value,
+                    path=change.path,
+                    max_age=change.max_age,
+                    httponly=change.httponly,
+                    secure=change.secure,
+                    samesite=change.samesite,
+                )
         return response
 
     return router
+
+
+async def _on_logout(
+    ctx: AuthContext, request: Request, user: UserRef | None
+) -> tuple[Any, list[CookieChange]]:
+    """Run the app's ``on_logout``; its return value becomes the answer, as in Chainlit."""
+    if not app_callbacks(await ctx.manifest())["on_logout"]:
+        return {"success": True}, []
+    auth_cookie = ctx.settings.cookie_name
+    call = LogoutCall(
+        user=user,
+        headers={
+            k: v
+            for k, v in request.headers.items()
+            if k.lower() not in _PRIVATE_HEADERS and not k.lower().startswith("x-switchboard-")
+        },
+        cookies={k: v for k, v in request.cookies.items() if not k.startswith(auth_cookie)},
+    )
+    try:
+        reply = await call_app(ctx.streams, call, ctx.settings.callback_timeout)
+    except AppCallTimeout:
+        logger.warning("on_logout did not answer in time")
+        return {"success": True}, []
+    value = reply.value if isinstance(reply.value, dict) else {}
+    changes = [CookieChange.model_validate(c) for c in value.get("cookies") or []]
+    result = value.get("result")
+    return (result if result is not None else {"success": True}), changes

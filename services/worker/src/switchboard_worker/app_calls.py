@@ -10,6 +10,7 @@ from switchboard.schema.app_calls import (
     AppCallReply,
     ChatProfilesCall,
     HeaderAuthCall,
+    LogoutCall,
     OAuthCall,
     PasswordAuthCall,
     SharedThreadViewCall,
@@ -19,6 +20,7 @@ from switchboard.schema.app_calls import (
 )
 from switchboard.schema.session import UserRef
 from switchboard.sdk.callbacks import AppCallbacks, call_user_function
+from switchboard.sdk.logout import LogoutRequest, LogoutResponse
 from switchboard.sdk.user import PersistedUser, User
 
 __all__ = ("AppCaller", "run_app_call")
@@ -89,7 +91,21 @@ class AppCaller:
             hook = self.app.get("on_shared_thread_view")
             allowed = bool(hook and await call_user_function(hook, call.thread, _user(call.viewer)))
             return AppCallReply(value=allowed)
+        if isinstance(call, LogoutCall):
+            return await self._logout(call)
         raise TypeError(f"unknown app call {call!r}")
+
+    async def _logout(self, call: LogoutCall) -> AppCallReply:
+        hook = self.app.get("on_logout")
+        if hook is None:
+            return AppCallReply(value=None)
+        request = LogoutRequest(headers=call.headers, cookies=call.cookies, user=_user(call.user))
+        response = LogoutResponse()
+        result = await call_user_function(hook, request, response)
+        if isinstance(result, LogoutResponse):
+            result = None
+        changes = [change.model_dump() for change in response.changes]
+        return AppCallReply(value={"result": result, "cookies": changes})
 
     async def _auth(self, call: PasswordAuthCall | HeaderAuthCall | OAuthCall) -> UserRef | None:
         if isinstance(call, PasswordAuthCall):

@@ -18,7 +18,9 @@ __all__ = (
     "AppCall",
     "AppCallReply",
     "ChatProfilesCall",
+    "CookieChange",
     "HeaderAuthCall",
+    "LogoutCall",
     "OAuthCall",
     "PasswordAuthCall",
     "SharedThreadViewCall",
@@ -77,6 +79,27 @@ class SharedThreadViewCall(_Call):
     viewer: UserRef | None = None
 
 
+class LogoutCall(_Call):
+    """``on_logout(request, response)``: the request's headers and cookies, minus credentials."""
+
+    kind: Literal["logout"] = "logout"
+    user: UserRef | None = None
+    headers: dict[str, str] = Field(default_factory=dict, repr=False)
+    cookies: dict[str, str] = Field(default_factory=dict, repr=False)
+
+
+class CookieChange(BaseModel):
+    """A cookie ``on_logout`` set or deleted on its response, replayed by the auth service."""
+
+    name: str
+    value: str | None = None  # None deletes the cookie
+    path: str = "/"
+    max_age: int | None = None
+    httponly: bool = False
+    secure: bool = False
+    samesite: Literal["lax", "strict", "none"] | None = "lax"
+
+
 AppCall = Annotated[
     PasswordAuthCall
     | HeaderAuthCall
@@ -84,7 +107,8 @@ AppCall = Annotated[
     | ChatProfilesCall
     | StartersCall
     | StarterCategoriesCall
-    | SharedThreadViewCall,
+    | SharedThreadViewCall
+    | LogoutCall,
     Field(discriminator="kind"),
 ]
 app_call_adapter: TypeAdapter[AppCall] = TypeAdapter(AppCall)
