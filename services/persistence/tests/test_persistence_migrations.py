@@ -46,5 +46,5 @@ async def test_migrations_apply_and_match_the_models(
     finally:
         await engine.dispose()
     assert tables >= TABLES
-    assert revision == head == "0002_files"
+    assert revision == head == "0003_step_version"
     assert diff == [], f"models and migrations differ: {diff}"

@@ -199,3 +199,20 @@ async def test_updated_at_follows_activity(repository: Repository) -> None:
         seq = (await conn.execute(STEPS.select().where(STEPS.c.id == sid))).one().seq
     assert (row.updated_at - row.created_at).total_seconds() == 60
     assert seq == 1
+
+
+async def test_a_late_older_write_never_overwrites_a_newer_one(repository: Repository) -> None:
+    tid, sid = new_id(), new_id()
+    older = step_upsert(tid, id=sid, type="tool", output="draft")
+    newer = step_upsert(tid, id=sid, output="final")
+    assert older.ts < newer.ts
+    # A reclaimed batch delivers the older write after the newer one was applied.
+    await repository.apply([thread_upsert(tid, name="t"), newer])
+    await repository.apply([older])
+    thread = await repository.get_thread(tid)
+    assert thread is not None
+    assert [s.output for s in thread.steps] == ["final"]
+    # A newer write still wins.
+    await repository.apply([step_upsert(tid, id=sid, output="edited")])
+    thread = await repository.get_thread(tid)
+    assert thread is not None and thread.steps[0].output == "edited"

@@ -212,6 +212,7 @@ def _step_row(event: StepUpsert, thread_id: str) -> dict[str, Any]:
         "default_open": step.defaultOpen,
         "auto_collapse": step.autoCollapse,
         "icon": step.icon,
+        "version": event.ts,
     }
     return cast(dict[str, Any], clean(row))
 
@@ -255,8 +256,10 @@ def _step_upsert_statement(conn: AsyncConnection) -> Any:
     return stmt.on_conflict_do_update(
         index_elements=["id"],
         set_=set_,
-        # Same thread only: an id that collides with another thread's step changes nothing.
-        where=c.thread_id == new.thread_id,
+        # Same thread only: an id that collides with another thread's step changes
+        # nothing; and a write older than the stored one is a late redelivery.
+        where=(c.thread_id == new.thread_id)
+        & (c.version.is_(None) | new.version.is_(None) | (c.version <= new.version)),
     )
 
 

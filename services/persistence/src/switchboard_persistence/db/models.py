@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -124,6 +125,9 @@ class Step(Base):
     default_open: Mapped[bool | None] = mapped_column(Boolean, default=None)
     auto_collapse: Mapped[bool | None] = mapped_column(Boolean, default=None)
     icon: Mapped[str | None] = mapped_column(Text, default=None)
+    # When the producer made the write (its envelope's ts): an older write
+    # delivered late (a reclaimed batch) never overwrites a newer one.
+    version: Mapped[float | None] = mapped_column(Float, default=None)
 
     __table_args__ = (
         Index("ix_steps_thread_created_seq", "thread_id", "created_at", "seq"),
