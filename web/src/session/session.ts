@@ -60,6 +60,8 @@ export class ChatSession {
   private socket: Socket | null = null;
   private threadToResume = '';
   private closing = false;
+  /** The server said this session's state is gone: the next disconnect starts a new one. */
+  private expired = false;
   private connecting: Promise<void> | null = null;
 
   constructor(private options: SessionOptions) {
@@ -282,6 +284,11 @@ export class ChatSession {
     });
     socket.on('disconnect', (reason: string) => {
       if (this.closing) return;
+      if (this.expired) {
+        this.expired = false;
+        void this.reset();
+        return;
+      }
       store.set({ connection: 'reconnecting' });
       // The server closed us on purpose: socket.io does not retry that by itself.
       if (reason === 'io server disconnect') window.setTimeout(() => socket.connect(), 1000);
@@ -396,6 +403,14 @@ export class ChatSession {
       if (window.parent !== window) window.parent.postMessage(data, '*');
     });
     on('error', (data: { code?: string; message?: string }) => {
+      if (data?.code === 'session_expired') {
+        this.expired = true;
+        store.toast(
+          t('chat.status.expired', 'The conversation was lost on the server; starting a new one'),
+          'warning',
+        );
+        return;
+      }
       const message = data?.message ?? String(data);
       store.set({ lastError: message });
       store.toast(message, 'error');
