@@ -40,6 +40,13 @@ run: .venv $(WEB_DIST) ## Start the whole stack with the demo app (SQLite, local
 test: .venv ## Run the test suite (needs PostgreSQL and Redis; see README)
 	$(UV) run --frozen pytest
 
+.PHONY: test-faults test-browser
+test-faults: .venv ## Only the fault suite (Redis restart, PostgreSQL outage, killed processes)
+	$(UV) run --frozen pytest tests/faults
+
+test-browser: .venv $(WEB_DIST) ## Only the browser tests (headless Chromium)
+	$(UV) run --frozen pytest tests/browser
+
 lint: .venv ## ruff
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
