@@ -6,6 +6,7 @@ objects as with Chainlit; the services that run them live under ``services/``.
 
 from switchboard.sdk import *  # noqa: F403 - the SDK is the package's public surface
 from switchboard.sdk import __all__ as _sdk_all
+from switchboard.sdk import __getattr__ as __getattr__  # the integrations, loaded lazily
 
 __version__ = "0.1.0"
 

@@ -56,6 +56,10 @@ class RedisNames:
         """Hash: pending ask id -> the ``ask`` event, re-shown on reconnect."""
         return f"{self.prefix}:s:{{{session_id}}}:asks"
 
+    def calls(self, session_id: str) -> str:
+        """Hash: pending copilot call id -> the ``call_fn`` event, re-sent on reconnect."""
+        return f"{self.prefix}:s:{{{session_id}}}:calls"
+
     def answer(self, session_id: str, ask_id: str) -> str:
         """List the worker waiting on an ask blocks on for its answer."""
         return f"{self.prefix}:s:{{{session_id}}}:answer:{ask_id}"
@@ -80,6 +84,7 @@ class RedisNames:
             self.inbox(session_id),
             self.deferred(session_id),
             self.asks(session_id),
+            self.calls(session_id),
             self.chat_context(session_id),
             self.current(session_id),
         )

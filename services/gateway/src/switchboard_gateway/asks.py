@@ -73,10 +73,43 @@ class AskRelay:
         if not accepted:
             await self.error(sid, "unknown_ask", "this ask is no longer pending", "ask")
 
+    async def emit_call_fn(
+        self, sid: str, session_id: str, event: dict[str, Any], event_id: str | None
+    ) -> None:
+        """A copilot ``call_fn``: its ack is the answer the calling worker waits for."""
+        call_id = str(event["id"])
+
+        async def on_ack(*args: Any) -> None:
+            await self.answer_call_fn(sid, session_id, call_id, args[0] if args else None)
+
+        payload = event["payload"]
+        data: Any = (payload, event_id) if event_id else payload
+        await self.sio.emit("call_fn", data, to=sid, callback=on_ack)
+
+    async def answer_call_fn(self, sid: str, session_id: str, call_id: str, answer: Any) -> None:
+        if not isinstance(answer, dict):
+            await self.error(sid, "invalid_answer", "call_fn answer must be an object", "call_fn")
+            return
+        body = orjson.dumps(answer)
+        if len(body) > self.max_text:
+            await self.error(sid, "invalid_answer", "call_fn answer is too large", "call_fn")
+            return
+        names = self.streams.names
+        accepted = await self._answer(
+            keys=[names.calls(session_id), names.answer(session_id, call_id)],
+            args=[call_id, body, ANSWER_TTL_S],
+        )
+        if not accepted:
+            await self.error(sid, "unknown_call", "this call_fn is no longer pending", "call_fn")
+
     async def reshow(self, sid: str, session_id: str) -> int:
-        """Show a reconnecting client the asks still waiting for it."""
-        pending = await resolved(self.streams.redis.hvals(self.streams.names.asks(session_id)))
+        """Show a reconnecting client the asks and copilot calls still waiting for it."""
+        names = self.streams.names
+        pending = await resolved(self.streams.redis.hvals(names.asks(session_id)))
         for raw in pending:
             event = orjson.loads(raw)
             await self.emit(sid, session_id, event["payload"], None)
-        return len(pending)
+        calls = await resolved(self.streams.redis.hvals(names.calls(session_id)))
+        for raw in calls:
+            await self.emit_call_fn(sid, session_id, orjson.loads(raw), None)
+        return len(pending) + len(calls)

@@ -39,6 +39,7 @@ from switchboard.schema.session import ConnectRequest, SessionRecord, UserRef
 from switchboard.schema.steps import utc_now_iso
 from switchboard.streams import Streams, thread_created
 from switchboard_gateway.asks import AskRelay
+from switchboard_gateway.audio import AudioEvents, decode_audio_chunk
 from switchboard_gateway.identity import GatewayIdentity, socket_headers
 from switchboard_gateway.limits import InputLimits, client_backlog, drop_slow_client
 from switchboard_gateway.metrics import ACTIVE_SOCKETS, CLIENT_EVENTS, REFUSED
@@ -103,8 +104,16 @@ class SocketHandlers:
         sio.on("window_message", guard(self.window_message))
         sio.on("fetch_favorites", guard(self.fetch_favorites))
         sio.on("message_favorite", guard(self.message_favorite))
-        for name in ("audio_start", "audio_chunk", "audio_end"):
-            sio.on(name, guard(self.audio))
+        self.audio = AudioEvents(
+            streams,
+            config,
+            max_event_bytes,
+            self._error,
+            lambda sid, e: self._checked(sid, e, None),
+        )
+        sio.on("audio_start", guard(self.audio.start))
+        sio.on("audio_chunk", guard(self.audio.chunk))
+        sio.on("audio_end", guard(self.audio.end))
         sio.on("disconnect", guard(self.disconnect))
         sio.on("connection_successful", guard(self.connection_successful))
         sio.on("client_message", guard(self.client_message))
@@ -360,6 +369,11 @@ class SocketHandlers:
             return
         if event["type"] == "ask":
             await self.asks.emit(sid, session_id, event["payload"], event_id)
+        elif event["type"] == "call_fn":
+            await self.asks.emit_call_fn(sid, session_id, event, event_id)
+        elif event["type"] == "audio_chunk":
+            payload = decode_audio_chunk(event["payload"])
+            await self.sio.emit("audio_chunk", (payload, event_id), to=sid)
         else:
             await self.sio.emit(event["type"], (event["payload"], event_id), to=sid)
 
@@ -486,11 +500,6 @@ class SocketHandlers:
     async def message_favorite(self, sid: str, data: Any = None) -> None:
         if not self.config.features.favorites:
             await self._error(sid, "not_enabled", "favorites are disabled", "message_favorite")
-
-    async def audio(self, sid: str, data: Any = None) -> None:
-        CLIENT_EVENTS.labels(event="audio").inc()
-        if not self.config.features.audio.enabled:
-            await self._error(sid, "not_enabled", "audio is not enabled", "audio")
 
     async def unknown_event(self, event: str, sid: str, data: Any = None) -> None:
         CLIENT_EVENTS.labels(event="unknown").inc()

@@ -13,7 +13,7 @@ from arq.connections import RedisSettings
 
 from switchboard.config import AppConfig
 from switchboard.reconnect import RedisBackoff
-from switchboard.sdk.callbacks import AppCallbacks
+from switchboard.sdk.callbacks import AppCallbacks, call_user_function
 from switchboard.streams import APP_CALL_FUNCTION, JOB_FUNCTION, Streams
 from switchboard_worker.app_calls import AppCaller, run_app_call
 from switchboard_worker.control import listen_control
@@ -54,8 +54,18 @@ def create_worker(settings: WorkerSettings) -> WakeableWorker:
             ),
             asyncio.create_task(listen_control(redis, names.control, drainer)),
         ]
+        # Chainlit runs these in the server's lifespan; here, once per worker process.
+        startup = app.get("on_app_startup")
+        if startup is not None:
+            await call_user_function(startup)
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:
+        shutdown = app.get("on_app_shutdown")
+        if shutdown is not None:
+            try:
+                await call_user_function(shutdown)
+            except Exception:
+                logger.exception("on_app_shutdown failed")
         for task in ctx.get("background", []):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

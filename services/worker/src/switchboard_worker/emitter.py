@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,15 @@ import orjson
 
 from switchboard.aio import resolved
 from switchboard.schema.envelope import Envelope
-from switchboard.schema.events import Ask, AskTimeout, FirstInteraction, FirstInteractionPayload
+from switchboard.schema.events import (
+    Ask,
+    AskTimeout,
+    CallFn,
+    CallFnTimeout,
+    ClearCallFn,
+    FirstInteraction,
+    FirstInteractionPayload,
+)
 from switchboard.schema.history import StoredFile
 from switchboard.schema.session import SessionRecord
 from switchboard.streams import Streams, thread_created
@@ -64,6 +73,30 @@ class RedisEmitter:
         if result is None:
             await self._streams.emit(AskTimeout(session_id=sid, thread_id=event.thread_id))
             return None
+        return orjson.loads(result[1])
+
+    async def call_fn(self, event: CallFn, timeout: float) -> Any:
+        """Send a copilot function call; its ack comes back through any gateway."""
+        sid = event.session_id
+        calls_key = self._names.calls(sid)
+        answer_key = self._names.answer(sid, event.id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(calls_key, event.id, event.model_dump_json())
+            pipe.expire(calls_key, self._streams.session_ttl)
+            await pipe.execute()
+        await self._streams.emit(event)
+        try:
+            wait_s = max(1, math.ceil(timeout))
+            result = await resolved(self._redis.blpop([answer_key], timeout=wait_s))
+        finally:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.hdel(calls_key, event.id)
+                pipe.delete(answer_key)
+                await pipe.execute()
+        if result is None:
+            await self._streams.emit(CallFnTimeout(session_id=sid, thread_id=event.thread_id))
+            return None
+        await self._streams.emit(ClearCallFn(session_id=sid, thread_id=event.thread_id))
         return orjson.loads(result[1])
 
     async def store_file(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
 import time
@@ -12,8 +13,9 @@ from typing import Any
 import orjson
 
 from switchboard.aio import resolved
-from switchboard.config import AppConfig
+from switchboard.config import AppConfig, apply_overrides
 from switchboard.schema.events import (
+    AudioConnection,
     FirstInteraction,
     FirstInteractionPayload,
     NewMessage,
@@ -25,6 +27,9 @@ from switchboard.schema.events import (
 )
 from switchboard.schema.jobs import (
     ActionInput,
+    AudioChunkInput,
+    AudioEndInput,
+    AudioStartInput,
     ChatEndInput,
     ChatStartInput,
     EditMessageInput,
@@ -42,12 +47,14 @@ from switchboard.schema.session import SessionRecord
 from switchboard.schema.steps import StepDict, ThreadDict, utc_now_iso
 from switchboard.sdk.action import Action
 from switchboard.sdk.ask import uploaded_files
+from switchboard.sdk.audio import InputAudioChunk
 from switchboard.sdk.callbacks import AppCallbacks, call_user_function
 from switchboard.sdk.context import SessionContext, bind_context
 from switchboard.sdk.message import ErrorMessage, Message
 from switchboard.sdk.step import Step
 from switchboard.sdk.types import Feedback
 from switchboard.streams import Streams
+from switchboard_worker.app_calls import _user
 from switchboard_worker.emitter import RedisEmitter
 from switchboard_worker.threads import PersistenceClient
 
@@ -216,13 +223,29 @@ class SessionRunner:
             emitter=RedisEmitter(
                 self.streams, session, self.config.features.auto_tag_thread, self.threads
             ),
-            config=self.config,
             user_session=values,
             chat_settings=json.loads(settings_raw) if settings_raw else {},
             chat_messages=messages,
             author_rename=self.app.get("author_rename"),
             loop=asyncio.get_running_loop(),
+            config=await self._session_config(session),
         )
+
+    async def _session_config(self, session: SessionRecord) -> AppConfig:
+        """The app's config with the session's chat profile ``config_overrides`` applied."""
+        hook = self.app.get("set_chat_profiles")
+        if not session.chat_profile or hook is None:
+            return self.config
+        try:
+            profiles = await call_user_function(hook, _user(session.user), session.language)
+        except Exception:
+            logger.exception("set_chat_profiles failed", extra={"session_id": session.id})
+            return self.config
+        for profile in profiles or []:
+            data = profile.to_dict() if hasattr(profile, "to_dict") else dict(profile)
+            if data.get("name") == session.chat_profile and data.get("config_overrides"):
+                return apply_overrides(self.config, data["config_overrides"])
+        return self.config
 
     async def _run(self, ctx: SessionContext, item: SessionInput) -> None:
         bind_context(ctx)
@@ -247,6 +270,49 @@ class SessionRunner:
             await self._call("on_window_message", ctx, item.payload)
         elif isinstance(item, ChatEndInput):
             await self._chat_end(ctx)
+        elif isinstance(item, AudioStartInput | AudioChunkInput | AudioEndInput):
+            await self._audio(ctx, item)
+
+    async def _audio(
+        self, ctx: SessionContext, item: AudioStartInput | AudioChunkInput | AudioEndInput
+    ) -> None:
+        """Chainlit's audio handlers: start answers ``audio_connection``, end is a run."""
+        if isinstance(item, AudioStartInput):
+            hook = self.app.get("on_audio_start")
+            connected = False
+            if hook is not None:
+                try:
+                    connected = bool(await call_user_function(hook))
+                except Exception:
+                    logger.exception("on_audio_start failed", extra={"session_id": ctx.session_id})
+            await ctx.emitter.emit(
+                AudioConnection(
+                    session_id=ctx.session_id,
+                    thread_id=ctx.thread_id,
+                    payload="on" if connected else "off",
+                )
+            )
+        elif isinstance(item, AudioChunkInput):
+            chunk = InputAudioChunk(
+                isStart=item.payload.isStart,
+                mimeType=item.payload.mimeType,
+                elapsedTime=item.payload.elapsedTime,
+                data=base64.b64decode(item.payload.data),
+            )
+            await self._call("on_audio_chunk", ctx, chunk)
+        else:
+            await self._task_event(ctx, start=True)
+            try:
+                await ctx.emitter.first_interaction(ctx.session_id, "audio")
+                hook = self.app.get("on_audio_end")
+                if hook is not None:
+                    async with Step(name="on_audio_end", type="run") as run:
+                        await self.note_run_step(ctx, run)
+                        await call_user_function(hook)
+            except Exception:
+                logger.exception("on_audio_end failed", extra={"session_id": ctx.session_id})
+            finally:
+                await self._task_event(ctx, start=False)
 
     async def _chat_start(self, ctx: SessionContext) -> None:
         if self.app.on_chat_start is None:

@@ -18,7 +18,12 @@ __all__ = (
     "Ask",
     "AskPayload",
     "AskTimeout",
+    "AudioChunkEvent",
     "AudioConnection",
+    "AudioInterrupt",
+    "CallFn",
+    "CallFnPayload",
+    "CallFnTimeout",
     "ChatSettingsEvent",
     "ClearAsk",
     "ClearCallFn",
@@ -158,6 +163,23 @@ class Ask(Envelope):
     payload: AskPayload
 
 
+class CallFnPayload(BaseModel):
+    name: str
+    args: dict[str, Any] = Field(default_factory=dict)
+
+
+class CallFn(Envelope):
+    """A copilot function call, sent with a Socket.IO ack; the envelope id names it."""
+
+    type: Literal["call_fn"] = "call_fn"
+    payload: CallFnPayload
+
+
+class CallFnTimeout(Envelope):
+    type: Literal["call_fn_timeout"] = "call_fn_timeout"
+    payload: Empty = Field(default_factory=Empty)
+
+
 class AskTimeout(Envelope):
     type: Literal["ask_timeout"] = "ask_timeout"
     payload: Empty = Field(default_factory=Empty)
@@ -223,6 +245,18 @@ class AudioConnection(Envelope):
     payload: Literal["on", "off"]
 
 
+class AudioChunkEvent(Envelope):
+    """``OutputAudioChunk`` for the UI's player; ``data`` is PCM16 bytes."""
+
+    type: Literal["audio_chunk"] = "audio_chunk"
+    payload: dict[str, Any]
+
+
+class AudioInterrupt(Envelope):
+    type: Literal["audio_interrupt"] = "audio_interrupt"
+    payload: Empty = Field(default_factory=Empty)
+
+
 class ErrorEvent(Envelope):
     type: Literal["error"] = "error"
     payload: ErrorPayload
@@ -244,6 +278,8 @@ UiEvent = Annotated[
     | Toast
     | Ask
     | AskTimeout
+    | CallFn
+    | CallFnTimeout
     | RemoveAction
     | RemoveElement
     | ChatSettingsEvent
@@ -256,6 +292,8 @@ UiEvent = Annotated[
     | ResumeThread
     | ResumeThreadError
     | AudioConnection
+    | AudioChunkEvent
+    | AudioInterrupt
     | ErrorEvent,
     Field(discriminator="type"),
 ]

@@ -16,6 +16,10 @@ from switchboard.schema.steps import ActionDict, StepDict
 __all__ = (
     "ActionInput",
     "ActionPayload",
+    "AudioChunkInput",
+    "AudioChunkPayload",
+    "AudioEndInput",
+    "AudioStartInput",
     "ChatEndInput",
     "ChatStartInput",
     "EditMessageInput",
@@ -99,6 +103,30 @@ class WindowMessageInput(Envelope):
     payload: Any = None
 
 
+class AudioStartInput(Envelope):
+    """``audio_start``: ``on_audio_start`` decides whether audio is on."""
+
+    type: Literal["audio_start"] = "audio_start"
+
+
+class AudioChunkPayload(BaseModel):
+    """One ``audio_chunk`` from the microphone; ``data`` is base64 (PCM16)."""
+
+    isStart: bool
+    mimeType: str
+    elapsedTime: float
+    data: str
+
+
+class AudioChunkInput(Envelope):
+    type: Literal["audio_chunk"] = "audio_chunk"
+    payload: AudioChunkPayload
+
+
+class AudioEndInput(Envelope):
+    type: Literal["audio_end"] = "audio_end"
+
+
 class FeedbackPayload(BaseModel):
     """A saved rating, handed to the app's ``on_feedback`` in the session's context."""
 
@@ -133,7 +161,10 @@ SessionInput = Annotated[
     | SettingsUpdateInput
     | SettingsEditInput
     | WindowMessageInput
-    | FeedbackInput,
+    | FeedbackInput
+    | AudioStartInput
+    | AudioChunkInput
+    | AudioEndInput,
     Field(discriminator="type"),
 ]
 

@@ -10,6 +10,7 @@ from switchboard.sdk.ask import (
     AskTimeoutError,
     AskUserMessage,
 )
+from switchboard.sdk.audio import InputAudioChunk, OutputAudioChunk
 from switchboard.sdk.cache import cache
 from switchboard.sdk.callbacks import (
     AppCallbacks,
@@ -42,6 +43,7 @@ from switchboard.sdk.callbacks import (
 from switchboard.sdk.chat_context import chat_context
 from switchboard.sdk.chat_settings import ChatSettings
 from switchboard.sdk.context import ContextError, Emitter, SessionContext, context
+from switchboard.sdk.copilot import CallFnTimeoutError, CopilotFunction
 from switchboard.sdk.element import (
     Audio,
     CustomElement,
@@ -85,11 +87,13 @@ __all__ = (
     "AskTimeoutError",
     "AskUserMessage",
     "Audio",
+    "CallFnTimeoutError",
     "ChatGeneration",
     "ChatProfile",
     "ChatSettings",
     "CompletionGeneration",
     "ContextError",
+    "CopilotFunction",
     "CustomElement",
     "Dataframe",
     "Element",
@@ -99,9 +103,11 @@ __all__ = (
     "Feedback",
     "File",
     "Image",
+    "InputAudioChunk",
     "Message",
     "Mode",
     "ModeOption",
+    "OutputAudioChunk",
     "Pdf",
     "PersistedUser",
     "Plotly",
@@ -154,3 +160,20 @@ __all__ = (
     "step",
     "user_session",
 )
+
+
+# Integrations need their framework installed (an extra): loaded on first use.
+_LAZY = {
+    "LangchainCallbackHandler": "switchboard.integrations.langchain",
+    "AsyncLangchainCallbackHandler": "switchboard.integrations.langchain",
+    "LlamaIndexCallbackHandler": "switchboard.integrations.llama_index",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'switchboard' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from switchboard.config import AppConfig
 from switchboard.schema.envelope import Envelope
-from switchboard.schema.events import Ask
+from switchboard.schema.events import Ask, CallFn
 from switchboard.schema.history import StoredFile
 from switchboard.schema.session import SessionRecord, UserRef
 
@@ -47,6 +47,10 @@ class Emitter(Protocol):
 
     async def ask(self, event: Ask) -> Any:
         """Show an ask and wait for its answer (None on timeout)."""
+        ...
+
+    async def call_fn(self, event: CallFn, timeout: float) -> Any:
+        """Send a copilot function call and wait for its ack (None on timeout)."""
         ...
 
     async def save_chat_settings(

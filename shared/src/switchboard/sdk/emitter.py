@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any, Literal
 
 from switchboard.schema.events import (
+    AudioChunkEvent,
+    AudioInterrupt,
     SetCommands,
     SetModes,
     Toast,
@@ -13,6 +16,7 @@ from switchboard.schema.events import (
     WindowMessage,
     ui_event_adapter,
 )
+from switchboard.sdk.audio import OutputAudioChunk
 from switchboard.sdk.context import SessionContext
 
 __all__ = ("AppEmitter",)
@@ -51,3 +55,22 @@ class AppEmitter:
 
     async def send_window_message(self, data: Any) -> None:
         await self._ctx.emitter.emit(WindowMessage(payload=data, **self._ids()))
+
+    async def send_audio_chunk(self, chunk: OutputAudioChunk) -> None:
+        """Play PCM16 in the UI; the bytes travel base64 until the gateway."""
+        payload = {
+            "track": chunk.track,
+            "mimeType": chunk.mimeType,
+            "data": base64.b64encode(chunk.data).decode(),
+        }
+        await self._ctx.emitter.emit(AudioChunkEvent(payload=payload, **self._ids()))
+
+    async def send_audio_interrupt(self) -> None:
+        await self._ctx.emitter.emit(AudioInterrupt(**self._ids()))
+
+    async def send_call_fn(
+        self, name: str, args: dict[str, Any], timeout: float = 300, raise_on_timeout: bool = False
+    ) -> Any:
+        from switchboard.sdk.copilot import CopilotFunction
+
+        return await CopilotFunction(name=name, args=args).acall(timeout, raise_on_timeout)

@@ -146,6 +146,8 @@ async def _remember(ctx: SessionContext, data: dict[str, Any]) -> None:
 
 
 class ErrorMessage(Message):
-    def __init__(self, content: str, author: str | None = None) -> None:
+    def __init__(
+        self, content: str, author: str | None = None, fail_on_persist_error: bool = False
+    ) -> None:
         super().__init__(content=content, author=author)
         self.is_error = True

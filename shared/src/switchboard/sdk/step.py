@@ -13,7 +13,7 @@ from types import TracebackType
 from typing import Any, TypeVar, cast
 
 from switchboard.schema.steps import utc_now_iso
-from switchboard.sdk._emit import emit_step, emit_token
+from switchboard.sdk._emit import emit_step, emit_stub, emit_token, hidden_in_cot
 from switchboard.sdk.context import current_steps, get_context
 
 __all__ = ("Step", "step")
@@ -119,11 +119,16 @@ class Step:
         }
 
     async def send(self) -> Step:
+        ctx = get_context()
         if self.created_at is None:
             self.created_at = utc_now_iso()
         if self.start is None:
             self.start = self.created_at
-        await emit_step(get_context(), "new_message", self.to_dict())
+        if ctx.author_rename is not None:
+            from switchboard.sdk.callbacks import call_user_function
+
+            self.name = str(await call_user_function(ctx.author_rename, self.name))
+        await emit_step(ctx, "new_message", self.to_dict())
         return self
 
     async def update(self) -> bool:
@@ -148,6 +153,14 @@ class Step:
             self._input += token
         else:
             self._output += token
+        ctx = get_context()
+        if hidden_in_cot(ctx, self.to_dict()):
+            # Chainlit sends a hidden step's stub for every token, never a stream.
+            if self.created_at is None:
+                self.created_at = utc_now_iso()
+                self.start = self.created_at
+            await emit_stub(ctx, self.to_dict())
+            return
         if not self.streaming:
             self.streaming = True
             if self.created_at is None:
