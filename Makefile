@@ -77,3 +77,7 @@ compose-up: ## docker compose up the whole stack (needs deploy/.env, see deploy/
 .PHONY: bench-persistence
 bench-persistence: .venv ## Persistence lag (step produced -> committed) p50/p99 at 50 sessions (own PostgreSQL)
 	$(UV) run --frozen python bench/persistence_lag.py --sessions 50
+
+.PHONY: bench-scaling
+bench-scaling: .venv ## Messages/s with 1 and 2 workers on a CPU-bound app, and the ratio
+	$(UV) run --frozen python bench/scaling.py

@@ -48,11 +48,11 @@ class Session:
         done = asyncio.Event()
 
         @sio.on("stream_token")
-        async def _token(data: Any) -> None:
+        async def _token(data: Any, *_: Any) -> None:
             first_token.set()
 
         @sio.on("task_end")
-        async def _end(data: Any = None) -> None:
+        async def _end(data: Any = None, *_: Any) -> None:
             done.set()
 
         auth = {
