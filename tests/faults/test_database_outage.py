@@ -218,40 +218,52 @@ async def test_database_outage_chat_goes_on_and_every_step_lands_after(
     await _no_dead_letters(stack)
 
 
-async def test_persistence_killed_twice_while_sessions_chat_loses_no_step(
-    make_stack: StackFactory, client_factory: Any, postgres_url: str
+@pytest.mark.timeout(300)
+async def test_persistence_killed_twice_and_database_stopped_while_50_sessions_chat(
+    make_stack: StackFactory, client_factory: Any, private_postgres: LocalPostgres
 ) -> None:
-    stack = make_stack(APP, database_url=postgres_url, gateways=2, workers=2)
-    sessions, messages, steps = 40, 4, 10  # 40 x 4 x (10 tools + run + user + reply) = 2080
-    chats = await _chats(stack, client_factory, sessions)
+    stack = make_stack(APP, database_url=private_postgres.url, gateways=2, workers=2)
+    chats = await _chats(stack, client_factory, 50)
+    stop = asyncio.Event()
 
     async def chatting(chat: Chat) -> None:
-        for _ in range(messages):
-            await chat.say(steps=steps, delay=0.1)
+        # Each reply is 4 tool steps, the run step, the user message and the answer.
+        while not stop.is_set():
+            await chat.say(steps=4, delay=1.0)
 
     loops = [asyncio.create_task(chatting(chat)) for chat in chats]
-    total = sessions * messages
 
-    async def replies_reach(fraction: float) -> None:
-        while sum(len(c.replies) for c in chats) < fraction * total:
-            assert not any(loop.done() and loop.exception() for loop in loops)
+    def replies() -> int:
+        return sum(len(c.replies) for c in chats)
+
+    async def replies_reach(count: int) -> None:
+        while replies() < count:
+            assert not any(loop.done() for loop in loops), "a session stopped chatting"
             await asyncio.sleep(0.05)
 
     pids = [stack.processes["persistence"].pid]
     backlogs = []
-    for fraction in (0.05, 0.3):
-        await replies_reach(fraction)
+    for count in (50, 120):
+        await replies_reach(count)
         await asyncio.to_thread(stack.kill, "persistence", signal.SIGKILL)
         await asyncio.sleep(0.5)  # steps go on being produced while it is down
         backlogs.append(await _backlog(stack))
         await asyncio.to_thread(stack.restart, "persistence", signal.SIGKILL)
         pids.append(stack.processes["persistence"].pid)
+    # Then PostgreSQL goes away for 20 s while the sessions go on chatting.
+    await replies_reach(180)
+    await asyncio.to_thread(private_postgres.stop, "immediate")
+    before = replies()
+    await asyncio.sleep(20.0)
+    during = replies() - before
+    await asyncio.to_thread(private_postgres.start)
+    await asyncio.sleep(2.0)
+    stop.set()
     await asyncio.gather(*loops)
     assert len(set(pids)) == 3, "persistence was not restarted twice"
     assert all(backlogs), f"a kill left nothing to catch up on: {backlogs}"
+    assert during >= 50, f"only {during} replies while PostgreSQL was stopped"
 
-    count = await _database_matches_clients(
-        postgres_url.replace("postgresql+asyncpg://", "postgresql://"), chats, timeout=40
-    )
+    count = await _database_matches_clients(private_postgres.dsn, chats, timeout=90)
     assert count >= 2000
     await _no_dead_letters(stack)
