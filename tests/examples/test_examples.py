@@ -314,3 +314,52 @@ async def test_openai_example(
         if e.name == "new_message" and e.data["name"] == "on_message"
     )
     assert started["parentId"] == run["id"]
+
+
+async def test_langchain_example(make_stack: StackFactory, client_factory: Any) -> None:
+    stack = make_stack(EXAMPLES / "langchain_chat.py")
+    client = await _started(stack, client_factory)
+    started = await client.wait_for("update_message", _is("on_chat_start"), timeout=15)
+    await client.wait_for("task_end", since=client.events.index(started))
+    mark = len(client.events)
+    sent = await client.send("What is the capital of France?")
+    final = await client.wait_for(
+        "new_message",
+        lambda m: m["type"] == "assistant_message" and not m["streaming"],
+        since=mark,
+        timeout=20,
+    )
+    done = await client.wait_for("task_end", since=client.events.index(final))
+    events = client.events[mark : client.events.index(done) + 1]
+    assert final.data["output"] == "Paris is the capital of France."
+    assert set(final.data) == MESSAGE_FIELDS
+    streamed = next(e.data for e in events if e.name == "stream_start")
+    assert streamed["id"] == final.data["id"] and streamed["streaming"] is True
+    assert any(e.name == "stream_token" for e in events)
+    new = {e.data["name"]: e.data for e in events if e.name == "new_message"}
+    run = new["on_message"]
+    assert run["parentId"] == sent["message"]["id"]
+    # The prompt is the first chain step; the sequence itself is not shown.
+    assert new["ChatPromptTemplate"]["type"] == "run"
+    assert new["ChatPromptTemplate"]["parentId"] == run["id"]
+    assert "RunnableSequence" not in new
+    llm = await client.wait_for(
+        "update_message", _is("GenericFakeChatModel", type="llm"), since=mark
+    )
+    assert set(llm.data) == STEP_FIELDS and llm.data["parentId"] == run["id"]
+    assert llm.data["output"] == "Paris is the capital of France."
+    generation = llm.data["generation"]
+    assert generation["type"] == "CHAT"
+    assert generation["messages"] == [
+        {"role": "system", "content": "You answer geography questions in one sentence."},
+        {"role": "user", "content": "What is the capital of France?"},
+    ]
+    assert generation["messageCompletion"] == {
+        "role": "assistant",
+        "content": "Paris is the capital of France.",
+    }
+    assert generation["ttFirstToken"] is not None and generation["duration"] > 0
+    order = [e.name for e in events]
+    assert order[0] == "task_start" and order[-1] == "task_end"
+    # The answer streams while the llm step is open; the step closes after it.
+    assert order.index("stream_start") < events.index(llm)
