@@ -5,9 +5,6 @@ A service that cannot be reached makes the test fail, never skip.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -28,6 +25,8 @@ from persistence_support import (
     free_port,
     make_settings,
     s3_overrides,
+    start_moto,
+    stop_moto,
 )
 
 from switchboard_persistence.app import create_app
@@ -119,33 +118,14 @@ async def redis_prefix(redis: aioredis.Redis) -> AsyncIterator[str]:
 def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real S3-compatible server (moto) in a subprocess; it must start, or the tests fail."""
     port = free_port()
-    log_path = tmp_path_factory.mktemp("moto") / "moto.log"
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"moto server exited ({server.returncode}): {log_path.read_text()}")
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"moto server did not answer on {port}: {log_path.read_text()}")
-                time.sleep(0.1)
+        server = start_moto(port, tmp_path_factory.mktemp("moto") / "moto.log")
+    except AssertionError as exc:
+        pytest.fail(str(exc))
+    try:
         yield f"127.0.0.1:{port}"
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_moto(server)
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -153,7 +133,7 @@ def storage_overrides(request: pytest.FixtureRequest, tmp_path: Path) -> dict[st
     """Storage settings of each backend: a folder of its own, or a bucket of its own."""
     if request.param == "local":
         return {"storage_backend": "local", "storage_dir": tmp_path / "objects"}
-    return s3_overrides(request.getfixturevalue("moto_endpoint"))
+    return s3_overrides(request.getfixturevalue("moto_endpoint"), tmp_path / "spool")
 
 
 @pytest.fixture

@@ -165,7 +165,7 @@ async def test_files_and_thread_delete_on_s3(
     settings: PersistenceSettings, moto_endpoint: str
 ) -> None:
     """The same routes with the S3 backend: bytes land in the bucket and leave with the thread."""
-    overrides: dict[str, Any] = s3_overrides(moto_endpoint)
+    overrides: dict[str, Any] = s3_overrides(moto_endpoint, Path(settings.storage_dir) / "spool")
     app = create_app(with_overrides(settings, **overrides))
     async with app.router.lifespan_context(app):
         storage: ObjectStorage = app.state.storage

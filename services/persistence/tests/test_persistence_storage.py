@@ -17,6 +17,7 @@ from switchboard_persistence.storage import (
     ObjectNotFound,
     ObjectStorage,
     S3Storage,
+    SpoolingStorage,
     file_key,
     make_storage,
 )
@@ -88,11 +89,14 @@ async def test_local_storage_stays_in_its_folder(tmp_path: Path) -> None:
     assert [p.name for p in (root / "threads" / "t" / "files").iterdir()] == ["f"]  # no temp left
 
 
-async def test_s3_bucket_is_created_once_and_reused(moto_endpoint: str) -> None:
-    overrides: dict[str, Any] = s3_overrides(moto_endpoint)
+async def test_s3_bucket_is_created_once_and_reused(moto_endpoint: str, tmp_path: Path) -> None:
+    overrides: dict[str, Any] = {
+        **s3_overrides(moto_endpoint, tmp_path),
+        "storage_spool_max_bytes": 0,
+    }
     first = make_storage(make_settings(**overrides))
     second = make_storage(make_settings(**overrides))
-    assert isinstance(first, S3Storage)
+    assert isinstance(first, S3Storage)  # no spool when its size is 0
     await first.start()
     await second.start()  # the bucket exists already
     await first.put("sessions/s/files/f", io.BytesIO(b"shared"), 6, "text/plain")
@@ -101,9 +105,12 @@ async def test_s3_bucket_is_created_once_and_reused(moto_endpoint: str) -> None:
 
 def test_backend_choice_follows_the_settings(tmp_path: Path) -> None:
     assert isinstance(make_storage(make_settings(storage_dir=tmp_path)), LocalStorage)
-    s3 = make_settings(s3_endpoint="https://s3.example.com")
+    s3 = make_settings(s3_endpoint="https://s3.example.com", storage_spool_dir=tmp_path)
     assert s3.storage == "s3"
-    assert isinstance(make_storage(s3), S3Storage)
+    spooled = make_storage(s3)
+    assert isinstance(spooled, SpoolingStorage)  # S3 comes behind a local spool
+    assert isinstance(spooled.primary, S3Storage)
+    assert spooled.root == tmp_path.resolve()
     local = make_settings(s3_endpoint="s3.example.com", storage_backend="local")
     assert local.storage == "local"
     with pytest.raises(ConfigError):
@@ -120,6 +127,9 @@ def test_storage_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPa
         "SWITCHBOARD_S3_REGION": "eu-west-1",
         "SWITCHBOARD_S3_SECURE": "false",
         "SWITCHBOARD_PERSISTENCE_MAX_FILE_BYTES": "1234",
+        "SWITCHBOARD_STORAGE_SPOOL_DIR": "/var/spool/sb",
+        "SWITCHBOARD_STORAGE_SPOOL_MAX_BYTES": "4096",
+        "SWITCHBOARD_STORAGE_SPOOL_RETRY_MAX_S": "2.5",
     }.items():
         monkeypatch.setenv(name, value)
     settings = make_settings()
@@ -135,3 +145,8 @@ def test_storage_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPa
         False,
         1234,
     )
+    assert (
+        settings.storage_spool_dir,
+        settings.storage_spool_max_bytes,
+        settings.storage_spool_retry_max_s,
+    ) == (Path("/var/spool/sb"), 4096, 2.5)

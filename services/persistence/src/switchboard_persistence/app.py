@@ -21,7 +21,8 @@ from switchboard_persistence.files import FileStore
 from switchboard_persistence.repository import Repository
 from switchboard_persistence.routes.deps import Stores
 from switchboard_persistence.settings import PersistenceSettings
-from switchboard_persistence.storage import ObjectStorage, make_storage
+from switchboard_persistence.storage import ObjectStorage, SpoolingStorage, make_storage
+from switchboard_persistence.storage.spool import PROBE_KEY
 from switchboard_persistence.threads import ThreadStore
 
 __all__ = ("create_app",)
@@ -98,9 +99,13 @@ def create_app(settings: PersistenceSettings | None = None) -> FastAPI:
         await redis.ping()
 
     async def storage_ready() -> None:
-        # Any key will do: the store must answer, whether the object exists or not.
         storage: ObjectStorage = app.state.storage
-        await storage.exists("readiness/probe")
+        if isinstance(storage, SpoolingStorage):
+            # Ready while S3 is away if the spool takes the writes: the chat keeps working.
+            await storage.ready()
+            return
+        # Any key will do: the store must answer, whether the object exists or not.
+        await storage.exists(PROBE_KEY)
 
     @app.exception_handler(PersistenceError)
     async def persistence_error(_: Request, exc: PersistenceError) -> JSONResponse:

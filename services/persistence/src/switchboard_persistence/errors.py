@@ -10,6 +10,7 @@ __all__ = (
     "InvalidEvent",
     "NotFound",
     "PersistenceError",
+    "StorageUnavailable",
     "ThreadNotFound",
     "Unauthorized",
 )
@@ -61,6 +62,12 @@ class FileTooLarge(PersistenceError):
 
     def __init__(self, limit: int) -> None:
         super().__init__(f"File too large (limit {limit} bytes)")
+
+
+class StorageUnavailable(PersistenceError):
+    """Object storage is unreachable and the local spool cannot take the object."""
+
+    status_code = 503
 
 
 class InvalidEvent(ValueError):

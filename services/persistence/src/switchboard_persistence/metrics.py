@@ -14,6 +14,9 @@ __all__ = (
     "DEAD_LETTERS",
     "EVENTS_APPLIED",
     "LAG_SECONDS",
+    "SPOOL_BYTES",
+    "SPOOL_OBJECTS",
+    "STORAGE_UP",
     "STREAM_PENDING",
 )
 
@@ -46,3 +49,16 @@ STREAM_PENDING = Gauge(
     "switchboard_persistence_stream_pending",
     "Entries of the persistence stream delivered to the group but not yet acknowledged",
 )
+SPOOL_OBJECTS = Gauge(
+    "switchboard_persistence_storage_spooled_objects",
+    "Object writes (uploads and deletes) waiting in the local spool for object storage",
+)
+SPOOL_BYTES = Gauge(
+    "switchboard_persistence_storage_spool_bytes",
+    "Bytes of the objects waiting in the local spool",
+)
+STORAGE_UP = Gauge(
+    "switchboard_persistence_storage_up",
+    "1 while object storage answers, 0 while writes go to the local spool",
+)
+STORAGE_UP.set(1)  # the spool in front of S3 sets 0 during an outage

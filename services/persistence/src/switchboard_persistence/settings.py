@@ -81,6 +81,12 @@ class PersistenceSettings(Settings):  # type: ignore[misc,unused-ignore]
     s3_secret_key: SecretStr | None = None
     s3_region: str | None = None
     s3_secure: bool = True
+    # S3 writes that find the server unreachable wait here (one folder per process) and are
+    # uploaded when it is back; past ``storage_spool_max_bytes`` uploads get 503. 0 disables.
+    storage_spool_dir: Path = Path(".switchboard/storage-spool")
+    storage_spool_max_bytes: int = Field(default=1024 * 1024 * 1024, ge=0)
+    # Longest wait between two attempts to upload the spool (the first is 0.5 s, doubling).
+    storage_spool_retry_max_s: float = Field(default=10.0, gt=0)
     # Uploads past this size are refused with 413 while they stream in.
     max_file_bytes: int = Field(
         default=500 * 1024 * 1024,

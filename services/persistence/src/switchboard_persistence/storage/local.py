@@ -23,7 +23,15 @@ from switchboard_persistence.storage.base import (
     check_key,
 )
 
-__all__ = ("LocalStorage",)
+__all__ = ("LocalStorage", "file_chunks", "object_path")
+
+
+def object_path(root: Path, key: str) -> Path:
+    """Where ``key`` lives under ``root`` (resolved); refused when it would leave the folder."""
+    path = (root / check_key(key)).resolve()
+    if not path.is_relative_to(root) or path == root:
+        raise InvalidObjectKey(f"object key {key!r} leaves the storage folder")
+    return path
 
 
 class LocalStorage:
@@ -33,10 +41,7 @@ class LocalStorage:
         self.root = root.resolve()
 
     def _path(self, key: str) -> Path:
-        path = (self.root / check_key(key)).resolve()
-        if not path.is_relative_to(self.root) or path == self.root:
-            raise InvalidObjectKey(f"object key {key!r} leaves the storage folder")
-        return path
+        return object_path(self.root, key)
 
     async def start(self) -> None:
         await asyncio.to_thread(self.root.mkdir, parents=True, exist_ok=True)
@@ -63,7 +68,7 @@ class LocalStorage:
             handle = await asyncio.to_thread(path.open, "rb")
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
             raise ObjectNotFound(key) from exc
-        return _chunks(handle)
+        return file_chunks(handle)
 
     async def delete(self, key: str) -> None:
         path = self._path(key)
@@ -77,7 +82,7 @@ class LocalStorage:
         return None
 
 
-async def _chunks(handle: IO[bytes]) -> AsyncIterator[bytes]:
+async def file_chunks(handle: IO[bytes]) -> AsyncIterator[bytes]:
     try:
         while chunk := await asyncio.to_thread(handle.read, CHUNK_SIZE):
             yield chunk
