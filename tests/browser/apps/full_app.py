@@ -85,9 +85,7 @@ async def ask_file() -> None:
 
 async def ask_form() -> None:
     form = cl.CustomElement(name="Booking", props={"guest": "Ada", "nights": 2, "breakfast": False})
-    answer = await cl.AskElementMessage(
-        content="Fill the booking", element=form, timeout=60
-    ).send()
+    answer = await cl.AskElementMessage(content="Fill the booking", element=form, timeout=60).send()
     if not answer or not answer.get("submitted"):
         await cl.Message(content="booking cancelled").send()
         return
