@@ -81,3 +81,10 @@ bench-persistence: .venv ## Persistence lag (step produced -> committed) p50/p99
 .PHONY: bench-scaling
 bench-scaling: .venv ## Messages/s with 1 and 2 workers on a CPU-bound app, and the ratio
 	$(UV) run --frozen python bench/scaling.py
+
+.PHONY: bench-load bench-soak
+bench-load: .venv ## 200 and 1,000 concurrent sessions with 1 and 2 workers: latency, msgs/s, gateway RSS
+	$(UV) run --frozen python bench/load.py --sessions 200 --sessions 1000 --workers 1 --workers 2
+
+bench-soak: .venv ## 10 minutes at 100 sessions: no error, RSS and Redis memory flat (PASS/FAIL)
+	$(UV) run --frozen python bench/soak.py --minutes 10 --sessions 100
