@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -10,6 +11,12 @@ from switchboard.internal_auth import mint_service_token
 from switchboard.schema.session import ConnectRequest, ConnectResult, DisconnectRequest, UserRef
 
 __all__ = ("UpstreamError", "Upstreams")
+
+# Calls to the sessions service in flight at once; the others wait their turn here.
+# httpcore's pool rescans every queued request on each connection state change, so
+# a burst of a thousand calls queued there (all of a gateway's clients leaving at
+# once) costs quadratic CPU and stalls the gateway's event loop for a minute.
+SESSIONS_IN_FLIGHT = 50
 
 
 class UpstreamError(Exception):
@@ -35,6 +42,7 @@ class Upstreams:
         self._secret = secret
         limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
         self.sessions = httpx.AsyncClient(base_url=sessions_url, timeout=timeout, limits=limits)
+        self._sessions_slots = asyncio.Semaphore(SESSIONS_IN_FLIGHT)
         self.auth = httpx.AsyncClient(base_url=auth_url, timeout=timeout, limits=limits)
         self.persistence = httpx.AsyncClient(
             base_url=persistence_url, timeout=timeout, limits=limits
@@ -45,23 +53,28 @@ class Upstreams:
         return {"Authorization": f"Bearer {token}"}
 
     async def connect_session(self, request: ConnectRequest) -> ConnectResult:
-        response = await self.sessions.post(
-            "/sessions/connect",
-            content=request.model_dump_json(),
-            headers={
-                **self.token_headers("sessions", request.user),
-                "content-type": "application/json",
-            },
-        )
+        async with self._sessions_slots:
+            response = await self.sessions.post(
+                "/sessions/connect",
+                content=request.model_dump_json(),
+                headers={
+                    **self.token_headers("sessions", request.user),
+                    "content-type": "application/json",
+                },
+            )
         _raise_for("sessions", response)
         return ConnectResult.model_validate_json(response.content)
 
     async def disconnect_session(self, session_id: str, user: UserRef | None, clear: bool) -> None:
-        response = await self.sessions.post(
-            f"/sessions/{session_id}/disconnect",
-            content=DisconnectRequest(clear=clear).model_dump_json(),
-            headers={**self.token_headers("sessions", user), "content-type": "application/json"},
-        )
+        async with self._sessions_slots:
+            response = await self.sessions.post(
+                f"/sessions/{session_id}/disconnect",
+                content=DisconnectRequest(clear=clear).model_dump_json(),
+                headers={
+                    **self.token_headers("sessions", user),
+                    "content-type": "application/json",
+                },
+            )
         _raise_for("sessions", response)
 
     async def aclose(self) -> None:
