@@ -12,7 +12,8 @@ PASS needs all of:
 - no error: every message answered, no error event, no dropped socket;
 - gateway and worker RSS grow at most 10 % from the end of the warm-up to the end;
 - Redis memory beyond what the live sessions' keys hold grows at most 10 % (+1 MiB
-  of allocator slack) from the end of the warm-up to the end.
+  of allocator slack) from the end of the warm-up to the end, and so does the number
+  of keys that are not a live session's (+10).
 
     uv run --frozen python bench/soak.py --minutes 10 --sessions 100
 """
@@ -200,10 +201,17 @@ def main() -> None:
     beyond_limit_mb = warm.beyond_sessions_mb * 0.10 + 1
     first = [e[1] for e in exchanges]
     full = [e[2] for e in exchanges]
+    # MEMORY USAGE estimates (streams are over-counted), so keys are checked as well:
+    # what is not a live session's (rate windows, arq jobs and results) must stay flat.
+    other_keys_warm = warm.all_keys - warm.session_keys
+    other_keys_end = end.all_keys - end.session_keys
     checks = {
         "no error": not errors and still == connected == args.sessions,
         "RSS growth <= 10 % after warm-up": all(g <= 10 for g in rss_growth.values()),
         "Redis beyond live sessions not growing": beyond_growth_mb <= beyond_limit_mb,
+        "Redis keys beyond live sessions not growing": (
+            other_keys_end <= other_keys_warm * 1.10 + 10
+        ),
     }
     report: dict[str, Any] = {
         "minutes": args.minutes,
