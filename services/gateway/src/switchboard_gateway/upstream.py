@@ -40,7 +40,11 @@ class Upstreams:
         timeout: float,
     ) -> None:
         self._secret = secret
-        limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
+        # Idle connections are dropped before the services' own keep-alive (uvicorn: 5 s)
+        # closes them, so a request never goes out on a connection being closed.
+        limits = httpx.Limits(
+            max_connections=200, max_keepalive_connections=50, keepalive_expiry=2.0
+        )
         self.sessions = httpx.AsyncClient(base_url=sessions_url, timeout=timeout, limits=limits)
         self._sessions_slots = asyncio.Semaphore(SESSIONS_IN_FLIGHT)
         self.auth = httpx.AsyncClient(base_url=auth_url, timeout=timeout, limits=limits)
