@@ -320,3 +320,23 @@ async def test_users_cli_end_to_end(make_stack: StackFactory) -> None:
     assert _users(stack, "remove", "erin").returncode == 0
     assert _users(stack, "remove", "erin").returncode == 1
     assert _users(stack, "list").stdout == ""
+
+
+def test_a_login_app_refuses_to_start_without_the_token_secret() -> None:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("CHAINLIT_AUTH_SECRET", "SWITCHBOARD_AUTH_SECRET")
+    }
+    env["SWITCHBOARD_SERVICE_SECRET"] = "s" * 48
+    result = subprocess.run(
+        [sys.executable, "-m", "switchboard_worker", str(TEST_APPS / "auth_app.py")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+    )
+    assert result.returncode != 0
+    assert "CHAINLIT_AUTH_SECRET must be set" in result.stderr
+    assert "password_auth_callback and header_auth_callback" in result.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from typing import Any
 
 import orjson
@@ -32,10 +33,28 @@ logger = logging.getLogger(__name__)
 MAX_TRIES = 600
 
 
+def require_login_secret(app: AppCallbacks) -> None:
+    """An app that makes login required cannot run without the token secret (Chainlit's rule)."""
+    login = [name for name in ("password_auth_callback", "header_auth_callback") if app.get(name)]
+    oauth_configured = any(
+        key.startswith("OAUTH_") and key.endswith("_CLIENT_ID") and value
+        for key, value in os.environ.items()
+    )
+    if app.get("oauth_callback") and oauth_configured:
+        login.append("oauth_callback")
+    secret = os.environ.get("CHAINLIT_AUTH_SECRET") or os.environ.get("SWITCHBOARD_AUTH_SECRET")
+    if login and not secret:
+        raise SystemExit(
+            f"{' and '.join(login)} make login required, so CHAINLIT_AUTH_SECRET must be set; "
+            "generate one with `switchboard create-secret`"
+        )
+
+
 def create_worker(settings: WorkerSettings) -> WakeableWorker:
     if settings.app is None:
         raise SystemExit("no app module: pass APP.py or set SWITCHBOARD_APP")
     app = load_app(settings.app)
+    require_login_secret(app)
     config = settings.app_config()
     names = settings.names
 
