@@ -37,7 +37,9 @@ def run(workers: int, sessions: int, messages: int, redis_url: str) -> dict[str,
         workers=workers,
         log_dir=tmp / "logs",
         storage_dir=tmp / "files",
-        extra_env={"SWITCHBOARD_USER_MESSAGES_PER_MINUTE": "0"},
+        # CPU-bound callbacks run one at a time per process: a worker takes no more jobs
+        # than it can run, so the other worker gets the rest.
+        extra_env={"SWITCHBOARD_USER_MESSAGES_PER_MINUTE": "0", "SWITCHBOARD_MAX_JOBS": "1"},
     ).start()
     try:
         asyncio.run(measure(stack.url, workers, 2))  # warm up every worker

@@ -5,7 +5,7 @@ import os
 
 import switchboard as cl
 
-ROUNDS = int(os.environ.get("BENCH_CPU_ROUNDS", "60000"))
+ROUNDS = int(os.environ.get("BENCH_CPU_ROUNDS", "400000"))
 
 
 def burn(seed: str) -> str:

@@ -110,6 +110,11 @@ class WakeableWorker(Worker):
         self.tasks[job_id] = task
         return True
 
+    def _release_sem_dec_counter_on_complete(self) -> None:
+        """A finished job frees a slot: look for waiting jobs now, not at the next poll."""
+        super()._release_sem_dec_counter_on_complete()
+        self._wake.set()
+
     def handle_sig_wait_for_completion(self, signum: Signals) -> None:
         """Stop taking inputs, let running ones finish within the grace period."""
         drainer = self.ctx.get("drainer")
