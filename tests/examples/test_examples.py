@@ -110,6 +110,54 @@ async def test_ask_example(make_stack: StackFactory, client_factory: Any) -> Non
     assert final.data["parentId"] is not None
 
 
+async def test_ask_files_example(make_stack: StackFactory, client_factory: Any) -> None:
+    stack = make_stack(EXAMPLES / "ask_files.py")
+    asks: list[Any] = []
+
+    async def answer(data: Any, *_: Any) -> Any:
+        asks.append(data)
+        if data["spec"]["type"] == "file":
+            async with httpx.AsyncClient(base_url=stack.url, timeout=20) as http:
+                wrong = await http.post(
+                    "/project/file",
+                    params={"session_id": client.session_id},
+                    files={"file": ("notes.md", b"# no", "text/markdown")},
+                )
+                assert wrong.status_code == 400
+                stored = await http.post(
+                    "/project/file",
+                    params={"session_id": client.session_id},
+                    files={"file": ("notes.txt", b"hello world", "text/plain")},
+                )
+            return [{"id": stored.json()["id"]}]
+        return {"submitted": True, "rating": 5, "comment": "great"}
+
+    client: ChainlitClient = client_factory(stack.url)
+    client.sio.on("ask", answer)
+    await client.start()
+    await client.wait_for("new_message", lambda m: m["output"] == "Rated 5: great", timeout=30)
+    file_ask, form_ask = asks
+    assert file_ask["spec"] == {
+        "timeout": 90,
+        "type": "file",
+        "step_id": file_ask["msg"]["id"],
+        "accept": ["text/plain"],
+        "max_files": 1,
+        "max_size_mb": 1,
+    }
+    assert any(
+        e.name == "new_message"
+        and e.data["output"] == "`notes.txt` uploaded, it contains 11 characters!"
+        for e in client.events
+    )
+    form = next(e.data for e in client.events if e.name == "element" and e.data["type"] == "custom")
+    assert form_ask["spec"]["type"] == "element"
+    assert form_ask["spec"]["element_id"] == form["id"]
+    assert form["props"] == {"rating": 3, "comment": ""} and form["forId"] == form_ask["msg"]["id"]
+    removed = await client.wait_for("remove_element", lambda d: d["id"] == form["id"])
+    assert removed.data == {"id": form["id"]}
+
+
 ELEMENT_FIELDS = {
     "id", "threadId", "type", "chainlitKey", "url", "objectKey", "name", "display", "size",
     "language", "forId", "mime",

@@ -148,6 +148,12 @@ class AskSpec(BaseModel):
     keys: list[str] | None = None
     element_id: str | None = None
 
+    @model_serializer(mode="wrap")
+    def _only_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Chainlit's spec for each ask type carries only that type's keys.
+        data: dict[str, Any] = handler(self)
+        return {k: v for k, v in data.items() if k in self.model_fields_set}
+
 
 class ThreadDict(BaseModel):
     model_config = ConfigDict(extra="ignore")
