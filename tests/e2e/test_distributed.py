@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import uuid
 from typing import Any
 
 import httpx
@@ -75,6 +76,25 @@ async def test_ask_timeout_and_bad_answers(stack: Any, client_factory: Any) -> N
     assert error.data["code"] == "invalid_answer"
     await client.wait_for("ask_timeout", since=mark, timeout=10)
     await client.wait_for("new_message", _assistant("short timeout"), since=mark, timeout=10)
+
+    # An answer that comes after the ask timed out is refused and changes nothing.
+    late: list[Any] = []
+
+    async def late_answer(data: Any, *_: Any) -> Any:
+        late.append(data)
+        await asyncio.sleep(2.0)
+        return {"id": str(uuid.uuid4()), "output": "too late", "name": "User"}
+
+    client.sio.on("ask", late_answer)
+    mark = len(client.events)
+    await client.send("ask-short")
+    await client.wait_for("new_message", _assistant("short timeout"), since=mark, timeout=10)
+    stale = await client.wait_for("error", since=mark, timeout=10)
+    assert stale.data["code"] == "unknown_ask" and late
+    assert not any(
+        e.name == "new_message" and e.data["output"] == "short too late"
+        for e in client.events[mark:]
+    )
 
 
 async def test_stop_cancels_the_callback_wherever_it_runs(stack: Any, client_factory: Any) -> None:
