@@ -52,6 +52,14 @@ class RedisNames:
         """Persistence events produced before the first interaction."""
         return f"{self.prefix}:s:{{{session_id}}}:deferred"
 
+    def uploads(self, session_id: str, scope: str) -> str:
+        """Counter: files uploaded for one ask (its id) or for the next message ("spontaneous")."""
+        return f"{self.prefix}:s:{{{session_id}}}:uploads:{scope}"
+
+    def message_rate(self, who: str, window: int) -> str:
+        """Counter: client messages of one user (or anonymous session) in one minute window."""
+        return f"{self.prefix}:rate:{who}:{window}"
+
     def asks(self, session_id: str) -> str:
         """Hash: pending ask id -> the ``ask`` event, re-shown on reconnect."""
         return f"{self.prefix}:s:{{{session_id}}}:asks"

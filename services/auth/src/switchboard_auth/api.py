@@ -13,7 +13,13 @@ from fastapi.responses import JSONResponse
 from switchboard.aio import resolved
 from switchboard.app_calls import AppCallTimeout, call_app
 from switchboard.internal_auth import InvalidServiceToken, verify_service_token
-from switchboard.schema.app_calls import CookieChange, HeaderAuthCall, LogoutCall, PasswordAuthCall
+from switchboard.schema.app_calls import (
+    CookieChange,
+    HeaderAuthCall,
+    LogoutCall,
+    LogoutOutcome,
+    PasswordAuthCall,
+)
 from switchboard.schema.session import UserRef
 from switchboard.streams import Streams
 from switchboard.tokens import InvalidUserToken, decode_user_token, issue_user_token, read_token
@@ -277,7 +283,6 @@ async def _on_logout(
     except AppCallTimeout:
         logger.warning("on_logout did not answer in time")
         return {"success": True}, []
-    value = reply.value if isinstance(reply.value, dict) else {}
-    changes = [CookieChange.model_validate(c) for c in value.get("cookies") or []]
-    result = value.get("result")
-    return (result if result is not None else {"success": True}), changes
+    outcome = LogoutOutcome.model_validate(reply.value or {})
+    answer = outcome.result if outcome.result is not None else {"success": True}
+    return answer, outcome.cookies

@@ -47,7 +47,7 @@ class InputLimits:
         if self.user_messages_per_minute > 0:
             who = f"u:{session.owner}" if session.owner else f"s:{session.id}"
             window = int(time.time() // 60)
-            key = f"{streams.names.prefix}:rate:{who}:{window}"
+            key = streams.names.message_rate(who, window)
             async with streams.redis.pipeline(transaction=True) as pipe:
                 pipe.incr(key)
                 pipe.expire(key, 120)

@@ -51,7 +51,7 @@ class UploadRefused(Exception):
 
 def upload_counter(streams: Streams, session_id: str, scope: str) -> str:
     """Files uploaded so far for one ask (its id) or for the next message ("spontaneous")."""
-    return f"{streams.names.session(session_id)}:uploads:{scope}"
+    return streams.names.uploads(session_id, scope)
 
 
 def check_type(accept: list[str] | dict[str, list[str]] | None, mime: str, filename: str) -> None:

@@ -11,6 +11,7 @@ from switchboard.schema.app_calls import (
     ChatProfilesCall,
     HeaderAuthCall,
     LogoutCall,
+    LogoutOutcome,
     OAuthCall,
     PasswordAuthCall,
     SharedThreadViewCall,
@@ -104,8 +105,8 @@ class AppCaller:
         result = await call_user_function(hook, request, response)
         if isinstance(result, LogoutResponse):
             result = None
-        changes = [change.model_dump() for change in response.changes]
-        return AppCallReply(value={"result": result, "cookies": changes})
+        outcome = LogoutOutcome(result=result, cookies=response.changes)
+        return AppCallReply(value=outcome.model_dump(mode="json"))
 
     async def _auth(self, call: PasswordAuthCall | HeaderAuthCall | OAuthCall) -> UserRef | None:
         if isinstance(call, PasswordAuthCall):

@@ -21,6 +21,7 @@ __all__ = (
     "CookieChange",
     "HeaderAuthCall",
     "LogoutCall",
+    "LogoutOutcome",
     "OAuthCall",
     "PasswordAuthCall",
     "SharedThreadViewCall",
@@ -98,6 +99,13 @@ class CookieChange(BaseModel):
     httponly: bool = False
     secure: bool = False
     samesite: Literal["lax", "strict", "none"] | None = "lax"
+
+
+class LogoutOutcome(BaseModel):
+    """What ``on_logout`` returned (the HTTP answer, if not None) and its cookie changes."""
+
+    result: Any = None
+    cookies: list[CookieChange] = Field(default_factory=list)
 
 
 AppCall = Annotated[
