@@ -10,8 +10,8 @@ FROM ${WORKER_IMAGE}
 
 # Extra dependencies of the app go into the image's virtualenv, as root, before the app:
 #   USER root
-#   COPY requirements.txt /tmp/requirements.txt
-#   RUN /usr/local/bin/python3 -m pip --python /app/.venv/bin/python install --no-cache-dir -r /tmp/requirements.txt
+#   COPY requirements.txt /app/requirements.txt
+#   RUN python3 -m pip --python /app/.venv/bin/python install --no-cache-dir -r /app/requirements.txt
 #   USER 10001:10001
 
 COPY app.py /app/app.py
