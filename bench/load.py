@@ -7,8 +7,10 @@ processes:
 1. connects every session (Chainlit's ``auth`` payload, ``connection_successful``),
 2. lets them sit idle, then has each send ``--messages`` messages one after another
    (``client_message`` -> first ``stream_token`` -> ``task_end``),
-3. disconnects them all, then connects and disconnects as many again (a leak grows
-   RSS a second time; memory the allocator kept from the first round is reused).
+3. disconnects them all, waits until the gateway has reaped every closed socket,
+   then connects and disconnects as many again (a leak grows RSS a second time;
+   memory the allocator kept from the first round is reused: CPython keeps a heap
+   arena while any object in it lives, so RSS stays near its peak after a burst).
 
 Reports connect time, first-token and full-reply p50/p95/p99, messages per second,
 and the gateway's RSS (/proc/<pid>/status VmRSS) before connecting, with every
@@ -68,6 +70,19 @@ def gateway_metrics(url: str) -> dict[str, float]:
 
 def active_sockets(url: str) -> int:
     return int(gateway_metrics(url).get("switchboard_gateway_active_sockets", 0))
+
+
+def held_sockets(url: str) -> int:
+    """Engine.IO sockets the gateway still holds (closed ones until its reaper runs)."""
+    return int(gateway_metrics(url).get("switchboard_gateway_engineio_sockets", 0))
+
+
+def settle(url: str, pid: int, seconds: float) -> None:
+    """Until every socket is closed and reaped and the gateway is idle."""
+    wait_until(lambda: active_sockets(url) == 0, 120, "sockets to close")
+    wait_until(lambda: held_sockets(url) == 0, 120, "closed sockets to be reaped")
+    wait_quiet(pid)
+    time.sleep(seconds)
 
 
 def wait_until(predicate: Any, timeout: float, what: str) -> None:
@@ -132,9 +147,8 @@ def run_one(args: argparse.Namespace, workers: int, sessions: int, tmp: Path) ->
         pool.call("connect", [{"count": 2, "concurrency": 2}] * procs, timeout=120)
         pool.call("exchange", [{"start_at": 0, "messages": 2, "timeout": 60}] * procs, 120)
         pool.call("disconnect", [{}] * procs, timeout=120)
-        wait_until(lambda: active_sockets(stack.url) == 0, 60, "warm-up sockets to close")
         wait_idle(redis, names)
-        wait_quiet(gateway_pid)
+        settle(stack.url, gateway_pid, args.settle)
         rss_before = read_rss_kb(gateway_pid)
 
         # Connect every session.
@@ -168,9 +182,7 @@ def run_one(args: argparse.Namespace, workers: int, sessions: int, tmp: Path) ->
         # Everyone leaves; memory must come back.
         disconnects = pool.call("disconnect", [{}] * procs, timeout=300)
         errors += merged(disconnects, "errors")
-        wait_until(lambda: active_sockets(stack.url) == 0, 120, "sockets to close")
-        wait_quiet(gateway_pid)
-        time.sleep(args.settle)
+        settle(stack.url, gateway_pid, args.settle)
         rss_after = read_rss_kb(gateway_pid)
 
         # The same sessions' worth again, connected and gone: a leak grows RSS once
@@ -185,9 +197,7 @@ def run_one(args: argparse.Namespace, workers: int, sessions: int, tmp: Path) ->
         wait_until(lambda: active_sockets(stack.url) == again_connected, 60, "sockets")
         wait_idle(redis, names)
         errors += merged(pool.call("disconnect", [{}] * procs, timeout=300), "errors")
-        wait_until(lambda: active_sockets(stack.url) == 0, 120, "sockets to close")
-        wait_quiet(gateway_pid)
-        time.sleep(args.settle)
+        settle(stack.url, gateway_pid, args.settle)
         rss_after_again = read_rss_kb(gateway_pid)
         metrics = gateway_metrics(stack.url)
         load = os.getloadavg()[0]

@@ -15,11 +15,14 @@ import struct
 import uuid
 from typing import Any
 
+import httpx
+
 from switchboard.stack import LocalStack
 from tests.support.client import ChainlitClient, chainlit_auth, user_message
 from tests.support.fixtures import TEST_APPS, StackFactory
 
 APP = TEST_APPS / "limits_app.py"
+ENGINEIO_GAUGE = "switchboard_gateway_engineio_sockets "
 
 
 async def _connected(stack: LocalStack, client_factory: Any) -> ChainlitClient:
@@ -157,3 +160,24 @@ async def test_a_client_that_stops_reading_is_dropped_and_can_resume(
     # The resumed client sees the live tail without gaps or repeats.
     numbers = [int(t.removeprefix("token-")) for t in tokens]
     assert numbers and numbers == list(range(numbers[0], 3000))
+
+
+async def test_a_burst_wider_than_the_redis_pool_waits_for_connections(
+    make_stack: StackFactory, client_factory: Any
+) -> None:
+    """Commands queue for the gateway's few Redis connections instead of failing."""
+    stack = make_stack(APP, extra_env={"SWITCHBOARD_REDIS_MAX_CONNECTIONS": "8"})
+    clients = await asyncio.gather(*(_connected(stack, client_factory) for _ in range(40)))
+    marks = [len(c.events) for c in clients]
+    await asyncio.gather(*(c.send(f"burst {i}") for i, c in enumerate(clients)))
+    await asyncio.gather(
+        *(
+            c.wait_for("new_message", lambda m, i=i: m["output"] == f"echo burst {i}", since=mark)
+            for i, (c, mark) in enumerate(zip(clients, marks, strict=True))
+        )
+    )
+    assert not any(e.name == "error" for c in clients for e in c.events)
+    async with httpx.AsyncClient() as http:
+        metrics = (await http.get(f"{stack.url}/metrics")).text
+    held = [line for line in metrics.splitlines() if line.startswith(ENGINEIO_GAUGE)]
+    assert held and float(held[0].split()[-1]) >= 40

@@ -11,14 +11,14 @@ from typing import Any
 import socketio
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 
 from switchboard.service import health_router
 from switchboard.streams import Streams
 from switchboard_gateway.history import build_history_router
 from switchboard_gateway.identity import GatewayIdentity
 from switchboard_gateway.limits import InputLimits
-from switchboard_gateway.metrics import UI_EVENTS
+from switchboard_gateway.metrics import ENGINEIO_SOCKETS, UI_EVENTS
 from switchboard_gateway.relay import StreamRelay
 from switchboard_gateway.rest import build_router, read_manifest
 from switchboard_gateway.revocations import listen_revocations
@@ -41,7 +41,12 @@ def create_app(settings: GatewaySettings | None = None) -> Any:
     config = settings.app_config()
     config_dir = settings.config_file.parent if settings.config_file else None
     secret = settings.require_service_secret()
-    redis = Redis.from_url(settings.redis_url, max_connections=500)
+    redis_pool = BlockingConnectionPool.from_url(
+        settings.redis_url,
+        max_connections=max(settings.redis_max_connections, settings.relay_shards + 8),
+        timeout=settings.upstream_timeout,
+    )
+    redis = Redis(connection_pool=redis_pool)
     streams = Streams(redis, settings.names, config.project.session_timeout)
     upstreams = Upstreams(
         secret,
@@ -62,6 +67,7 @@ def create_app(settings: GatewaySettings | None = None) -> Any:
         # texting, stop after send); different clients still run concurrently.
         async_handlers=False,
     )
+    ENGINEIO_SOCKETS.set_function(lambda: len(sio.eio.sockets))
 
     async def deliver(sid: str, session_id: str, event: dict[str, Any], event_id: str) -> None:
         UI_EVENTS.inc()
@@ -118,6 +124,7 @@ def create_app(settings: GatewaySettings | None = None) -> Any:
             await relay.stop()
             await upstreams.aclose()
             await redis.aclose()
+            await redis_pool.aclose()
 
     api = FastAPI(title="switchboard-gateway", lifespan=lifespan)
     api.add_middleware(

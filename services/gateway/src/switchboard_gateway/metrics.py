@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge
 
-__all__ = ("ACTIVE_SOCKETS", "CLIENT_EVENTS", "REFUSED", "SHED", "SLOW_CLIENTS", "UI_EVENTS")
+__all__ = (
+    "ACTIVE_SOCKETS",
+    "CLIENT_EVENTS",
+    "ENGINEIO_SOCKETS",
+    "REFUSED",
+    "SHED",
+    "SLOW_CLIENTS",
+    "UI_EVENTS",
+)
 
 ACTIVE_SOCKETS = Gauge("switchboard_gateway_active_sockets", "Connected Socket.IO clients")
 CLIENT_EVENTS = Counter(
@@ -22,4 +30,10 @@ SHED = Counter(
 SLOW_CLIENTS = Counter(
     "switchboard_gateway_slow_clients_total",
     "Sockets disconnected because their outgoing backlog passed the limit",
+)
+# Engine.IO reaps a closed socket on its next service pass (up to two ping
+# timeouts later); until then the socket and its queues are still held.
+ENGINEIO_SOCKETS = Gauge(
+    "switchboard_gateway_engineio_sockets",
+    "Engine.IO sockets held, including closed ones not yet reaped",
 )

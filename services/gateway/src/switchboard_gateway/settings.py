@@ -23,6 +23,9 @@ class GatewaySettings(Settings):
     max_packet_bytes: int = Field(default=4_194_304, ge=1024)
     # Parallel readers of the UI streams this gateway relays.
     relay_shards: int = Field(default=4, ge=1, le=64)
+    # Redis connections this gateway may hold; commands wait for a free one rather
+    # than opening more under a burst (each shard's XREAD holds one).
+    redis_max_connections: int = Field(default=32, ge=8, le=1024)
     upstream_timeout: float = Field(default=10.0, gt=0)
     auth_secret: SecretStr | None = Field(
         default=None,
