@@ -58,7 +58,7 @@ async def test_action_button_runs_its_callback(
 
 
 async def test_chat_settings_panel(open_page: OpenPage, shared_stack: SharedStack) -> None:
-    page = await open_page(shared_stack(APPS / "settings_app.py").url)
+    page = await open_page(shared_stack(EXAMPLES / "chat_settings.py").url)
     await ready(page, "model=small")
     await page.get_by_test_id("open-chat-settings").click()
     dialog = page.get_by_role("dialog", name="Settings")

@@ -7,6 +7,7 @@ user, and a German UI."""
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 
 import httpx
@@ -352,6 +353,7 @@ async def test_share_link_read_only_for_another_user(
 ) -> None:
     owner = await sign_in(open_page, full_stack.url, user="sam")
     await answer(owner, "share me", "echo: share me")
+    await answer(owner, "elements", "Here are the elements.")
     sidebar = owner.get_by_role("navigation", name="Past chats")
     await sidebar.get_by_role("button", name="Share: share me").click()
     dialog = owner.get_by_role("dialog", name="Share this chat")
@@ -368,12 +370,19 @@ async def test_share_link_read_only_for_another_user(
     )
     await bob.goto(link)
     view = bob.get_by_test_id("thread-view")
-    await expect(view.locator(USER)).to_have_text(["share me"])
+    await expect(view.locator(USER)).to_have_text(["share me", "elements"])
     await expect(view.locator(ASSISTANT).filter(has_text="echo: share me")).to_have_count(1)
     await expect(view.get_by_role("note")).to_have_text("This conversation is read-only.")
     await expect(bob.locator(COMPOSER)).to_have_count(0)
     await expect(view.get_by_role("button", name="Edit message")).to_have_count(0)
     await expect(view.get_by_role("button", name="Helpful")).to_have_count(0)
+    # The owner's stored image loads for the viewer through the share.
+    image = view.locator("[data-testid=element][data-type=image] img")
+    await expect(image).to_have_attribute("src", re.compile(r"/project/share/"))
+    await image.evaluate(
+        "img => img.complete ? null : new Promise((ok) => img.addEventListener('load', ok))"
+    )
+    assert await image.evaluate("img => img.naturalWidth") == 2
     # Bob's own history does not list Alice's thread.
     await bob.goto(full_stack.url)
     await expect(bob.locator(ASSISTANT).first).to_contain_text("Ready, bob")

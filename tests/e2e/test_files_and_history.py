@@ -295,8 +295,26 @@ async def test_elements_history_sharing_and_feedback_are_owned(
     assert view.status_code == 200 and view.json()["id"] == thread_id
     assert view.json()["metadata"]["is_shared"] is True
     assert not {"chat_settings", "env", "chat_profile"} & set(view.json()["metadata"])
+    # Its stored files come through the share, and only those the thread shows.
+    shown = {e["name"]: e for e in view.json()["elements"]}
+    shared_url = shown["dot.png"]["url"]
+    image_key = shown["dot.png"]["chainlitKey"]
+    assert shared_url == f"/project/share/{thread_id}/file/{image_key}"
+    assert (await bob.http.get(shared_url)).content.startswith(PNG_MAGIC)
+    assert (await bob.http.get(shown["note"]["url"])).text == "a small note"
+    assert (await bob.http.get(url)).status_code == 404  # the owner's route stays owned
+    other = await _upload(alice, alice.client.session_id, "private.txt", b"not in the thread")
+    other_id = other.json()["id"]
+    assert (
+        await bob.http.get(f"/project/share/{thread_id}/file/{other_id}")
+    ).status_code == 404
+    assert (await bob.http.get(f"/project/share/{thread_id}/file/..%2Fx")).status_code in (
+        404,
+        422,
+    )
     await alice.http.put("/project/thread/share", json={"threadId": thread_id, "isShared": False})
     assert (await bob.http.get(f"/project/share/{thread_id}")).status_code == 404
+    assert (await bob.http.get(shared_url)).status_code == 404
 
     # A custom element from the browser keeps only its props: no path, no url.
     mark = len(alice.client.events)

@@ -238,7 +238,8 @@ export class ChatSession {
   }
 
   fileUrl(element: ElementDict): string | undefined {
-    if (element.url) return element.url;
+    // The server's own routes are rooted at the app, which may sit under a path prefix.
+    if (element.url) return element.url.startsWith('/project/') ? `${basePath}${element.url}` : element.url;
     if (element.chainlitKey) {
       return `${basePath}/project/file/${encodeURIComponent(element.chainlitKey)}?session_id=${encodeURIComponent(this.sessionId)}`;
     }

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, NoReturn
+from typing import Annotated, Any, NoReturn
+from urllib.parse import quote
 
 import httpx
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, HTTPException, Path, Request, Response
 from pydantic import BaseModel, Field
 
 from switchboard.app_calls import AppCallTimeout, call_app
@@ -32,6 +33,7 @@ from switchboard.schema.steps import ElementDict
 from switchboard.streams import Streams
 from switchboard_gateway.identity import GatewayIdentity
 from switchboard_gateway.session_access import owned_session
+from switchboard_gateway.uploads import relay_file
 from switchboard_gateway.upstream import Upstreams
 
 __all__ = ("build_history_router",)
@@ -39,6 +41,8 @@ __all__ = ("build_history_router",)
 logger = logging.getLogger(__name__)
 
 _ID = Field(min_length=1, max_length=64)
+# Stored files' and threads' ids, as the persistence service accepts them.
+_ID_PATTERN = r"^[A-Za-z0-9_-]{1,128}$"
 
 
 class ThreadRef(BaseModel):
@@ -135,9 +139,8 @@ def build_history_router(
             )
         )
 
-    @router.get("/project/share/{thread_id}")
-    async def shared_thread(thread_id: str, request: Request) -> dict[str, Any]:
-        viewer = await identity.require(request)
+    async def viewable(thread_id: str, viewer: UserRef | None) -> dict[str, Any]:
+        """The thread as a viewer of its share link sees it; a 404 if they may not."""
         upstream = await persistence.get(f"/shared/{thread_id}", headers=as_user(viewer))
         if upstream.status_code == 404:
             raise HTTPException(404, detail="Thread not found")
@@ -159,6 +162,29 @@ def build_history_router(
             if reply.value is not True:
                 raise HTTPException(404, detail="Thread not found")
         return thread
+
+    @router.get("/project/share/{thread_id}")
+    async def shared_thread(thread_id: str, request: Request) -> dict[str, Any]:
+        thread = await viewable(thread_id, await identity.require(request))
+        # Stored files are served to their owner only; a viewer reads them through
+        # the share, which checks the thread again and that it shows the file.
+        for element in thread.get("elements") or []:
+            if element.get("chainlitKey"):
+                element["url"] = (
+                    f"/project/share/{quote(thread_id, safe='')}"
+                    f"/file/{quote(element['chainlitKey'], safe='')}"
+                )
+        return thread
+
+    @router.get("/project/share/{thread_id}/file/{file_id}")
+    async def shared_file(
+        thread_id: Annotated[str, Path(pattern=_ID_PATTERN)],
+        file_id: Annotated[str, Path(pattern=_ID_PATTERN)],
+        request: Request,
+    ) -> Response:
+        viewer = await identity.require(request)
+        await viewable(thread_id, viewer)
+        return await relay_file(upstreams, f"/shared/{thread_id}/files/{file_id}", viewer)
 
     @router.get("/project/thread/{thread_id}/element/{element_id}")
     async def get_element(thread_id: str, element_id: str, request: Request) -> Response:

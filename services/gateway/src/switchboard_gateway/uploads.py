@@ -25,13 +25,14 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from switchboard.aio import resolved
 from switchboard.config import AppConfig
 from switchboard.schema.history import StoredFile
+from switchboard.schema.session import UserRef
 from switchboard.schema.steps import AskSpec
 from switchboard.streams import Streams
 from switchboard_gateway.identity import GatewayIdentity
 from switchboard_gateway.session_access import owned_session
 from switchboard_gateway.upstream import Upstreams
 
-__all__ = ("UploadRefused", "build_upload_router", "check_type", "upload_counter")
+__all__ = ("UploadRefused", "build_upload_router", "check_type", "relay_file", "upload_counter")
 
 logger = logging.getLogger(__name__)
 
@@ -219,33 +220,37 @@ def build_upload_router(
         if user is None and not session_id:
             raise HTTPException(401, detail="Unauthorized")
         params: dict[str, Any] = {"session_id": session_id} if session_id else {}
-        upstream_request = upstreams.persistence.build_request(
-            "GET",
-            f"/files/{file_id}",
-            params=params,
-            headers=upstreams.token_headers("persistence", user),
-        )
-        upstream = await upstreams.persistence.send(upstream_request, stream=True)
-        if upstream.status_code != 200:
-            await upstream.aclose()
-            raise HTTPException(404, detail="File not found")
-        passed = {
-            name: upstream.headers[name]
-            for name in ("content-type", "content-length", "content-disposition")
-            if name in upstream.headers
-        }
-        passed["cache-control"] = "private, max-age=300"
-        passed["x-content-type-options"] = "nosniff"
-        # Stored files never run as pages of this origin, whatever their type.
-        passed["content-security-policy"] = "sandbox"
-
-        async def body() -> AsyncIterator[bytes]:
-            try:
-                async for chunk in upstream.aiter_raw(_CHUNK):
-                    yield chunk
-            finally:
-                await upstream.aclose()
-
-        return StreamingResponse(body(), headers=passed)
+        return await relay_file(upstreams, f"/files/{file_id}", user, params)
 
     return router
+
+
+async def relay_file(
+    upstreams: Upstreams, path: str, user: UserRef | None, params: dict[str, Any] | None = None
+) -> StreamingResponse:
+    """Stream a stored file from the persistence service; anything but 200 is a 404."""
+    upstream_request = upstreams.persistence.build_request(
+        "GET", path, params=params or {}, headers=upstreams.token_headers("persistence", user)
+    )
+    upstream = await upstreams.persistence.send(upstream_request, stream=True)
+    if upstream.status_code != 200:
+        await upstream.aclose()
+        raise HTTPException(404, detail="File not found")
+    passed = {
+        name: upstream.headers[name]
+        for name in ("content-type", "content-length", "content-disposition")
+        if name in upstream.headers
+    }
+    passed["cache-control"] = "private, max-age=300"
+    passed["x-content-type-options"] = "nosniff"
+    # Stored files never run as pages of this origin, whatever their type.
+    passed["content-security-policy"] = "sandbox"
+
+    async def body() -> AsyncIterator[bytes]:
+        try:
+            async for chunk in upstream.aiter_raw(_CHUNK):
+                yield chunk
+        finally:
+            await upstream.aclose()
+
+    return StreamingResponse(body(), headers=passed)

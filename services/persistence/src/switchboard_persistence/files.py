@@ -18,7 +18,7 @@ from sqlalchemy import and_, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from switchboard.schema.history import StoredFile
-from switchboard_persistence.db.sql import FILES, THREADS, clean
+from switchboard_persistence.db.sql import ELEMENTS, FILES, THREADS, clean
 from switchboard_persistence.repository import delete_objects
 from switchboard_persistence.storage import ObjectNotFound, ObjectStorage, file_key
 from switchboard_persistence.uploads import Upload
@@ -100,6 +100,19 @@ class FileStore:
                     select(FILES).where(FILES.c.id == file_id, _readable(caller, session_id))
                 )
             ).first()
+        return FileRecord.of(row._mapping) if row is not None else None
+
+    async def get_shown(self, file_id: str, thread_id: str) -> FileRecord | None:
+        """A file an element of the (live) thread shows: all a shared thread's viewer may read."""
+        e, t = ELEMENTS.c, THREADS.c
+        shown = (
+            select(e.id)
+            .join(THREADS, t.id == e.thread_id)
+            .where(e.thread_id == thread_id, e.chainlit_key == file_id, t.deleted_at.is_(None))
+            .exists()
+        )
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(FILES).where(FILES.c.id == file_id, shown))).first()
         return FileRecord.of(row._mapping) if row is not None else None
 
     async def thread_usable(self, thread_id: str, caller: str | None) -> bool:

@@ -190,7 +190,7 @@ class LangchainTracer(AsyncCallbackHandler):
         if parent_run_id is None and self.final_stream is not None:
             await on_session_loop(self.final_stream.update())
 
-    async def on_chain_error(
+    async def _on_error(
         self,
         error: BaseException,
         *,
@@ -199,6 +199,9 @@ class LangchainTracer(AsyncCallbackHandler):
         **kwargs: Any,
     ) -> None:
         await self._end(run_id, error=error)
+
+    # A failed chain, tool or retriever ends its step the same way.
+    on_chain_error = on_tool_error = on_retriever_error = _on_error
 
     # --- tools and retrievers ----------------------------------------------
     async def on_tool_start(
@@ -220,16 +223,6 @@ class LangchainTracer(AsyncCallbackHandler):
         self, output: Any, *, run_id: UUID, parent_run_id: UUID | None = None, **kwargs: Any
     ) -> None:
         await self._end(run_id, getattr(output, "content", output))
-
-    async def on_tool_error(
-        self,
-        error: BaseException,
-        *,
-        run_id: UUID,
-        parent_run_id: UUID | None = None,
-        **kwargs: Any,
-    ) -> None:
-        await self._end(run_id, error=error)
 
     async def on_retriever_start(
         self,
@@ -256,16 +249,6 @@ class LangchainTracer(AsyncCallbackHandler):
         docs = [{"page_content": d.page_content, "metadata": d.metadata} for d in documents]
         await self._end(run_id, docs)
 
-    async def on_retriever_error(
-        self,
-        error: BaseException,
-        *,
-        run_id: UUID,
-        parent_run_id: UUID | None = None,
-        **kwargs: Any,
-    ) -> None:
-        await self._end(run_id, error=error)
-
     # --- LLMs --------------------------------------------------------------
     def _settings(self, kwargs: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
         params: dict[str, Any] = kwargs.get("invocation_params") or {}
@@ -282,6 +265,19 @@ class LangchainTracer(AsyncCallbackHandler):
         params = kwargs.get("invocation_params") or {}
         return str(params["_type"]) if params.get("_type") else None
 
+    async def _start_llm(
+        self,
+        serialized: dict[str, Any],
+        kwargs: dict[str, Any],
+        run_id: UUID,
+        parent_run_id: UUID | None,
+        generation: ChatGeneration | CompletionGeneration,
+        step_input: Any,
+    ) -> None:
+        self.llm_runs[str(run_id)] = _LlmRun(generation)
+        name = _run_name(serialized, kwargs, "llm")
+        await self._start(run_id, parent_run_id, name, "llm", "llm", step_input)
+
     async def on_chat_model_start(
         self,
         serialized: dict[str, Any],
@@ -293,9 +289,9 @@ class LangchainTracer(AsyncCallbackHandler):
         metadata: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
+        chat = [_message_dict(m) for m in (messages[0] if messages else [])]
         kwargs["metadata"] = metadata
         model, settings = self._settings(kwargs)
-        chat = [_message_dict(m) for m in (messages[0] if messages else [])]
         generation = ChatGeneration(
             provider=self._provider(serialized, kwargs),
             model=model,
@@ -303,9 +299,7 @@ class LangchainTracer(AsyncCallbackHandler):
             messages=chat,
             tags=list(tags or []),
         )
-        self.llm_runs[str(run_id)] = _LlmRun(generation)
-        name = _run_name(serialized, kwargs, "llm")
-        await self._start(run_id, parent_run_id, name, "llm", "llm", chat)
+        await self._start_llm(serialized, kwargs, run_id, parent_run_id, generation, chat)
 
     async def on_llm_start(
         self,
@@ -318,9 +312,9 @@ class LangchainTracer(AsyncCallbackHandler):
         metadata: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
+        prompt = prompts[0] if prompts else ""
         kwargs["metadata"] = metadata
         model, settings = self._settings(kwargs)
-        prompt = prompts[0] if prompts else ""
         generation = CompletionGeneration(
             provider=self._provider(serialized, kwargs),
             model=model,
@@ -328,9 +322,7 @@ class LangchainTracer(AsyncCallbackHandler):
             prompt=prompt,
             tags=list(tags or []),
         )
-        self.llm_runs[str(run_id)] = _LlmRun(generation)
-        name = _run_name(serialized, kwargs, "llm")
-        await self._start(run_id, parent_run_id, name, "llm", "llm", prompt)
+        await self._start_llm(serialized, kwargs, run_id, parent_run_id, generation, prompt)
 
     async def on_llm_new_token(
         self,

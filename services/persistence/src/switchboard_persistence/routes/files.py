@@ -11,7 +11,7 @@ from fastapi.responses import StreamingResponse
 from switchboard.internal_auth import InternalCaller
 from switchboard.schema.history import StoredFile
 from switchboard_persistence.errors import FileNotFound, ThreadNotFound
-from switchboard_persistence.files import NewFile
+from switchboard_persistence.files import FileRecord, FileStore, NewFile
 from switchboard_persistence.routes.deps import Stores, caller_dependency, identifier
 from switchboard_persistence.storage.base import ID_PATTERN, OPTIONAL_ID_PATTERN
 from switchboard_persistence.uploads import mime_of, receive
@@ -27,6 +27,21 @@ def content_disposition(name: str) -> str:
     """``attachment`` with an ASCII fallback name and the exact UTF-8 one (RFC 6266)."""
     fallback = "".join(c if 32 <= ord(c) < 127 and c not in '"\\' else "_" for c in name) or "file"
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+async def _download(files: FileStore, record: FileRecord | None) -> StreamingResponse:
+    chunks = await files.read(record) if record is not None else None
+    if record is None or chunks is None:
+        raise FileNotFound()
+    return StreamingResponse(
+        chunks,
+        media_type=record.mime,
+        headers={
+            "Content-Disposition": content_disposition(record.name),
+            "Content-Length": str(record.size),
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 def router(app: FastAPI, max_file_bytes: int) -> APIRouter:
@@ -70,19 +85,17 @@ def router(app: FastAPI, max_file_bytes: int) -> APIRouter:
         who: InternalCaller = Depends(caller),
         s: Stores = Depends(stores),
     ) -> StreamingResponse:
-        record = await s.files.get(file_id, identifier(who), session_id)
-        chunks = await s.files.read(record) if record is not None else None
-        if record is None or chunks is None:
-            raise FileNotFound()
-        return StreamingResponse(
-            chunks,
-            media_type=record.mime,
-            headers={
-                "Content-Disposition": content_disposition(record.name),
-                "Content-Length": str(record.size),
-                "X-Content-Type-Options": "nosniff",
-            },
-        )
+        return await _download(s.files, await s.files.get(file_id, identifier(who), session_id))
+
+    @routes.get("/shared/{thread_id}/files/{file_id}")
+    async def download_shown_file(
+        thread_id: str,
+        file_id: str,
+        _who: InternalCaller = Depends(caller),
+        s: Stores = Depends(stores),
+    ) -> StreamingResponse:
+        """Any caller: the gateway decides whether the thread may be shown to its viewer."""
+        return await _download(s.files, await s.files.get_shown(file_id, thread_id))
 
     @routes.delete("/files/{file_id}")
     async def delete_file(
