@@ -305,9 +305,7 @@ async def test_elements_history_sharing_and_feedback_are_owned(
     assert (await bob.http.get(url)).status_code == 404  # the owner's route stays owned
     other = await _upload(alice, alice.client.session_id, "private.txt", b"not in the thread")
     other_id = other.json()["id"]
-    assert (
-        await bob.http.get(f"/project/share/{thread_id}/file/{other_id}")
-    ).status_code == 404
+    assert (await bob.http.get(f"/project/share/{thread_id}/file/{other_id}")).status_code == 404
     assert (await bob.http.get(f"/project/share/{thread_id}/file/..%2Fx")).status_code in (
         404,
         422,
