@@ -25,8 +25,6 @@ from persistence_support import (
     free_port,
     make_settings,
     s3_overrides,
-    start_moto,
-    stop_moto,
 )
 
 from switchboard_persistence.app import create_app
@@ -34,6 +32,7 @@ from switchboard_persistence.db.engine import alembic_config, make_engine, migra
 from switchboard_persistence.repository import Repository
 from switchboard_persistence.settings import PersistenceSettings
 from switchboard_persistence.storage import ObjectStorage, make_storage
+from tests.support.s3 import start_moto, stop_moto
 
 BACKENDS = ["sqlite", "postgres"]
 

@@ -19,9 +19,6 @@ from persistence_support import (
     free_port,
     new_id,
     s3_overrides,
-    spawn_moto,
-    start_moto,
-    stop_moto,
     wait_for,
     with_overrides,
 )
@@ -34,6 +31,7 @@ from switchboard_persistence.repository import Repository
 from switchboard_persistence.settings import PersistenceSettings
 from switchboard_persistence.storage import S3Config, S3Storage, SpoolingStorage
 from switchboard_persistence.storage.s3 import PART_SIZE, unreachable
+from tests.support.s3 import spawn_moto, start_moto, stop_moto
 
 SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
