@@ -61,11 +61,10 @@ bench: .venv ## Message latency and throughput at 1 and 50 sessions
 IMAGE_PREFIX ?= switchboard
 IMAGE_TAG ?= latest
 
-images: ## docker build every service image (+ the worker with the demo app)
-	@for service in gateway sessions auth persistence worker; do \
-	  docker build -f services/$$service/Dockerfile -t $(IMAGE_PREFIX)/$$service:$(IMAGE_TAG) . || exit 1; \
+images: ## docker build every service image (+ the worker with the demo app) from ./Dockerfile
+	@for target in gateway sessions auth persistence worker worker-demo; do \
+	  docker build --target $$target -t $(IMAGE_PREFIX)/$$target:$(IMAGE_TAG) . || exit 1; \
 	done
-	docker build -f services/worker/Dockerfile --target demo -t $(IMAGE_PREFIX)/worker-demo:$(IMAGE_TAG) .
 
 deploy-check: .venv ## Validate deploy/: compose schema and references, kustomize overlays, images, dashboard
 	$(UV) run --frozen pytest -q tests/deploy/test_compose_static.py tests/deploy/test_k8s.py tests/deploy/test_images_and_dashboards.py

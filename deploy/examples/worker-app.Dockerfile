@@ -1,6 +1,6 @@
 # An app image: the Switchboard worker base plus one Chainlit-style module.
 #
-#   docker build -f services/worker/Dockerfile -t switchboard/worker .          # the base, once
+#   docker build --target worker -t switchboard/worker .                         # the base, once
 #   docker build -f deploy/examples/worker-app.Dockerfile -t my-org/my-app path/to/app/
 #
 # The build context is the folder holding app.py (and public/, .env, ... if any).
