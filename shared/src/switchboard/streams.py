@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 from arq.constants import job_key_prefix, result_key_prefix
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 from switchboard.names import RedisNames
 from switchboard.schema.envelope import Envelope
@@ -36,6 +37,10 @@ APP_CALL_FUNCTION = "run_app_call"
 THREAD_NAME_MAX = 255
 # A reconnecting client can replay at most this many events of its session.
 UI_STREAM_MAXLEN = 10_000
+# Events older than the disconnect grace plus this are trimmed: a client that can still
+# resume its session left less than the grace ago, and saw everything before it left.
+# The margin covers clocks of writers and Redis that disagree a little.
+REPLAY_MARGIN_S = 300.0
 # Session data outlives the disconnect grace by this much, as a safety net.
 SESSION_TTL_MARGIN = 3600
 JOB_EXPIRES_MS = 3_600_000
@@ -124,10 +129,17 @@ def encode_job(function: str, args: list[Any], enqueue_time_ms: int) -> bytes:
 class Streams:
     """Typed writes to a deployment's Redis, bound to its names."""
 
-    def __init__(self, redis: Redis, names: RedisNames, session_ttl: int) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        names: RedisNames,
+        session_ttl: int,
+        replay_margin: float = REPLAY_MARGIN_S,
+    ) -> None:
         self.redis = redis
         self.names = names
         self.session_ttl = session_ttl + SESSION_TTL_MARGIN
+        self.replay_window_ms = int((session_ttl + replay_margin) * 1000)
         self._persist_or_defer = redis.register_script(_PERSIST_OR_DEFER)
         self._first_interaction = redis.register_script(_FIRST_INTERACTION)
         self._enqueue_input = redis.register_script(_ENQUEUE_INPUT)
@@ -139,7 +151,8 @@ class Streams:
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.xadd(key, {"e": event.model_dump_json()}, maxlen=UI_STREAM_MAXLEN)
             pipe.expire(key, self.session_ttl)
-            stream_id, _ = await pipe.execute()
+            self._trim_replay(pipe, key)
+            stream_id, *_ = await pipe.execute()
         return stream_id.decode() if isinstance(stream_id, bytes) else str(stream_id)
 
     async def emit_many(self, events: list[Envelope]) -> None:
@@ -154,7 +167,14 @@ class Streams:
                 pipe.xadd(key, {"e": event.model_dump_json()}, maxlen=UI_STREAM_MAXLEN)
             for key in keys:
                 pipe.expire(key, self.session_ttl)
+                self._trim_replay(pipe, key)
             await pipe.execute()
+
+    def _trim_replay(self, pipe: Pipeline, key: str) -> None:
+        """Drop whole stream nodes older than any resumable client could ask for."""
+        cutoff = int(time.time() * 1000) - self.replay_window_ms
+        if cutoff > 0:
+            pipe.xtrim(key, minid=f"{cutoff}-0", approximate=True)
 
     async def persist(self, event: Envelope) -> bool:
         """Queue a persistence event, deferred until the session's first interaction.
