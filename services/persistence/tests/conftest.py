@@ -22,11 +22,11 @@ from persistence_support import (
     CreateDatabase,
     asyncpg_dsn,
     database_named,
-    free_port,
     make_settings,
     s3_overrides,
 )
 
+from switchboard.stack import free_port
 from switchboard_persistence.app import create_app
 from switchboard_persistence.db.engine import alembic_config, make_engine, migrate
 from switchboard_persistence.repository import Repository

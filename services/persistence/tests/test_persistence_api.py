@@ -15,7 +15,6 @@ from persistence_support import (
     SECRET,
     TEST_REDIS_URL,
     auth,
-    free_port,
     new_id,
     publish,
     step_upsert,
@@ -26,6 +25,7 @@ from sqlalchemy import update
 
 from switchboard.names import RedisNames
 from switchboard.schema import UserRef
+from switchboard.stack import free_port
 from switchboard_persistence.repository import THREADS, Repository
 
 ALICE = UserRef(identifier="alice", id="u-alice")

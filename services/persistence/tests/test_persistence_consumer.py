@@ -13,7 +13,6 @@ from persistence_support import (
     TEST_DATABASE_URL,
     TcpProxy,
     dead_letters,
-    free_port,
     make_consumer,
     make_settings,
     new_id,
@@ -30,6 +29,7 @@ from sqlalchemy.engine import make_url
 
 from switchboard.names import PERSIST_GROUP, RedisNames
 from switchboard.schema import PersistEvent, ThreadDict
+from switchboard.stack import free_port
 from switchboard_persistence.db.engine import make_engine, migrate
 from switchboard_persistence.repository import STEPS, Repository
 from switchboard_persistence.settings import PersistenceSettings

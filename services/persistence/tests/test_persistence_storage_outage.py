@@ -16,7 +16,6 @@ from minio import Minio
 from minio.error import S3Error
 from persistence_support import (
     auth,
-    free_port,
     new_id,
     s3_overrides,
     wait_for,
@@ -25,6 +24,7 @@ from persistence_support import (
 from sqlalchemy import func, select
 
 from switchboard.schema import UserRef
+from switchboard.stack import free_port
 from switchboard_persistence.app import create_app
 from switchboard_persistence.db.sql import FILES
 from switchboard_persistence.repository import Repository

@@ -32,11 +32,20 @@ class StackError(RuntimeError):
     """A process of the stack failed to start or to become ready."""
 
 
+# Ports this process handed out: the kernel may offer a port again as soon as its probe
+# socket closes, before the process meant to listen on it has started.
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """A port nothing listens on now, and one this process has not handed out before."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port: int = sock.getsockname()[1]
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 @dataclass
