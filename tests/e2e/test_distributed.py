@@ -55,7 +55,7 @@ async def test_ask_answered_through_the_other_gateway(stack: Any, client_factory
         answers.append(data)
         return reply
 
-    moved.sio.on("ask", answer)
+    moved.answer_asks(answer)
     await moved.start()
     await moved.wait_for("new_message", _assistant("hello bob"), timeout=15)
     assert answers and answers[0]["msg"]["output"] == "name?"
@@ -68,7 +68,7 @@ async def test_ask_timeout_and_bad_answers(stack: Any, client_factory: Any) -> N
     async def answer(data: Any, *_: Any) -> Any:
         return replies.pop(0) if replies else None
 
-    client.sio.on("ask", answer)
+    client.answer_asks(answer)
     await _ready(client)
     mark = len(client.events)
     await client.send("ask-short")
@@ -85,7 +85,7 @@ async def test_ask_timeout_and_bad_answers(stack: Any, client_factory: Any) -> N
         await asyncio.sleep(2.0)
         return {"id": str(uuid.uuid4()), "output": "too late", "name": "User"}
 
-    client.sio.on("ask", late_answer)
+    client.answer_asks(late_answer)
     mark = len(client.events)
     await client.send("ask-short")
     await client.wait_for("new_message", _assistant("short timeout"), since=mark, timeout=10)
@@ -212,7 +212,7 @@ async def test_actions_over_rest_and_ask_action(stack: Any, client_factory: Any)
         chosen.append(right[-1])
         return right[-1]
 
-    client.sio.on("ask", answer)
+    client.answer_asks(answer)
     mark = len(client.events)
     await client.send("ask-action")
     await client.wait_for("new_message", _assistant("chose right"), since=mark, timeout=15)

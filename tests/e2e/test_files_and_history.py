@@ -175,7 +175,7 @@ async def test_ask_file_upload(stack: LocalStack, users: tuple[User, User]) -> N
         return await answer
 
     answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-    alice.client.sio.on("ask", on_ask)
+    alice.client.answer_asks(on_ask)
     await alice.client.send("upload")
     ask = await asyncio.wait_for(asked, 20)
     assert ask["spec"]["type"] == "file" and ask["spec"]["accept"] == ["text/plain"]

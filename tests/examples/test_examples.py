@@ -3,14 +3,13 @@ produces Chainlit's event sequence and payload fields (reference §1.4-1.6)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.support.client import ChainlitClient, Received
+from tests.support.client import ChainlitClient
 from tests.support.fixtures import EXAMPLES, StackFactory
 from tests.support.processes import module_server
 
@@ -77,15 +76,13 @@ async def test_ask_example(make_stack: StackFactory, client_factory: Any) -> Non
 
     async def answer(data: Any, *_: Any) -> Any:
         asks.append(data)
-        # A handler of its own replaces the client's recorder for this event.
-        client.events.append(Received("ask", data, time.perf_counter()))
         if data["spec"]["type"] == "text":
             return {"id": "5a2f0c36-4a55-4f9b-8b58-6b0f8b4f1d11", "output": "Ada", "name": "User"}
         coffee = next(a for a in client.events if a.name == "action" and a.data["name"] == "coffee")
         return coffee.data
 
     client: ChainlitClient = client_factory(stack.url)
-    client.sio.on("ask", answer)
+    client.answer_asks(answer)
     await client.start()
     final = await client.wait_for(
         "new_message", lambda m: m["output"] == "Ada drinks coffee.", timeout=20
@@ -133,7 +130,7 @@ async def test_ask_files_example(make_stack: StackFactory, client_factory: Any) 
         return {"submitted": True, "rating": 5, "comment": "great"}
 
     client: ChainlitClient = client_factory(stack.url)
-    client.sio.on("ask", answer)
+    client.answer_asks(answer)
     await client.start()
     await client.wait_for("new_message", lambda m: m["output"] == "Rated 5: great", timeout=30)
     file_ask, form_ask = asks

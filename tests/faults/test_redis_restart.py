@@ -192,7 +192,7 @@ async def test_redis_restart_mid_stream_every_service_reconnects_and_clients_sta
     async def answer(data: Any, event_id: Any = None) -> dict[str, Any]:
         return {"id": "2d0f4b1e-5b0e-4b8e-9a53-1f3f1f0f7e11", "output": "bob", "name": "User"}
 
-    again.sio.on("ask", answer)
+    again.answer_asks(answer)
     await _ready(again)
     mark = len(again.events)
     await again.send("hello")

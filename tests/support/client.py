@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,6 +83,20 @@ class ChainlitClient:
 
         self.sio.on("*", record)
         self.sio.on("connect_error", on_connect_error)
+
+    def answer_asks(self, answer: Callable[[Any], Awaitable[Any]]) -> None:
+        """Answer every ``ask`` with ``answer``; the asks are recorded like other events.
+
+        Socket.IO's ``ask`` expects an acknowledgement, so it needs a handler of its own,
+        which would otherwise replace the catch-all recorder for that event.
+        """
+
+        async def handle(data: Any = None, *_: Any) -> Any:
+            self.events.append(Received("ask", data, time.perf_counter()))
+            self._changed.set()
+            return await answer(data)
+
+        self.sio.on("ask", handle)
 
     @property
     def session_id(self) -> str:
