@@ -10,6 +10,7 @@ import socketio
 from tests.support.client import ChainlitClient, chainlit_auth, user_message
 from tests.support.fixtures import TEST_APPS, StackFactory
 
+WELCOME = "Welcome to the streaming test app"
 STREAMING_APP = TEST_APPS / "streaming.py"
 
 
@@ -92,7 +93,9 @@ async def test_session_restore_by_another_identity_is_refused(
     stack = make_stack(STREAMING_APP)
     first: ChainlitClient = client_factory(stack.url)
     await first.start()
-    await first.wait_for("task_end", timeout=15)
+    # The gateway's own task_end answers connection_successful at once; the chat start
+    # is over once its welcome is here, so nothing of it can reach the restored client.
+    await first.wait_for("new_message", lambda m: m["output"] == WELCOME, timeout=15)
     await first.close()
 
     again: ChainlitClient = client_factory(stack.url, auth=dict(first.auth))
@@ -103,6 +106,7 @@ async def test_session_restore_by_another_identity_is_refused(
         "new_message", lambda m: m["type"] == "assistant_message", since=mark, timeout=15
     )
     assert final.data["output"].endswith("echo: after reconnect")
+    assert not [e for e in again.events if e.name == "new_message" and e.data["output"] == WELCOME]
     # on_chat_start ran once for the session, not again on restore.
     assert [
         e for e in again.events if e.name == "new_message" and e.data.get("name") == "on_chat_start"
