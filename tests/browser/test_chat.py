@@ -27,6 +27,9 @@ WATCH_STREAMING = """() => {
 async def wait_for_greeting(page: Page) -> None:
     await expect(page.locator(ASSISTANT).first).to_contain_text(GREETING)
     await expect(page.locator(COMPOSER)).to_be_enabled()
+    # The greeting can show before the chat start's task ends; until then Enter only
+    # offers to stop, so a message typed now would not be sent.
+    await wait_idle(page)
 
 
 async def wait_idle(page: Page) -> None:
