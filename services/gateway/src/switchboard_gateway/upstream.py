@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from switchboard.http_clients import internal_client
 from switchboard.internal_auth import mint_service_token
 from switchboard.schema.session import ConnectRequest, ConnectResult, DisconnectRequest, UserRef
 
@@ -45,12 +46,11 @@ class Upstreams:
         limits = httpx.Limits(
             max_connections=200, max_keepalive_connections=50, keepalive_expiry=2.0
         )
-        self.sessions = httpx.AsyncClient(base_url=sessions_url, timeout=timeout, limits=limits)
+        # No cookie jars: each call carries only the browser's own headers.
+        self.sessions = internal_client(sessions_url, timeout=timeout, limits=limits)
         self._sessions_slots = asyncio.Semaphore(SESSIONS_IN_FLIGHT)
-        self.auth = httpx.AsyncClient(base_url=auth_url, timeout=timeout, limits=limits)
-        self.persistence = httpx.AsyncClient(
-            base_url=persistence_url, timeout=timeout, limits=limits
-        )
+        self.auth = internal_client(auth_url, timeout=timeout, limits=limits)
+        self.persistence = internal_client(persistence_url, timeout=timeout, limits=limits)
 
     def token_headers(self, audience: str, user: UserRef | None) -> dict[str, str]:
         token = mint_service_token(self._secret, service="gateway", audience=audience, user=user)

@@ -15,8 +15,8 @@ from typing import Any
 from urllib.parse import unquote
 
 import anyio
-import httpx
 
+from switchboard.http_clients import internal_client
 from switchboard.internal_auth import mint_service_token
 from switchboard.schema.history import StoredFile
 from switchboard.schema.session import UserRef
@@ -29,7 +29,7 @@ _CHUNK = 64 * 1024
 class PersistenceClient:
     def __init__(self, base_url: str, secret: str, timeout: float = 10.0) -> None:
         self._secret = secret
-        self._client = httpx.AsyncClient(base_url=base_url, timeout=timeout)
+        self._client = internal_client(base_url, timeout=timeout)
         self._downloads = Path(tempfile.mkdtemp(prefix="switchboard-files-"))
 
     def _headers(self, user: UserRef | None) -> dict[str, str]:

@@ -1,0 +1,32 @@
+"""HTTP clients for calls between our services.
+
+A call between services carries exactly the headers it is given: no cookie
+jar. httpx's clients keep one by default, so a ``Set-Cookie`` answered to one
+browser's forwarded request would be replayed on the next request that carries
+none, handing one user's identity to another visitor.
+"""
+
+from __future__ import annotations
+
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+
+import httpx
+
+__all__ = ("internal_client", "refusing_cookie_jar")
+
+
+def refusing_cookie_jar() -> CookieJar:
+    """A jar that stores no cookie, whatever a response sets."""
+    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+
+
+def internal_client(
+    base_url: str, *, timeout: float, limits: httpx.Limits | None = None
+) -> httpx.AsyncClient:
+    """An ``AsyncClient`` to one of our services, without a cookie jar."""
+    return httpx.AsyncClient(
+        base_url=base_url,
+        timeout=timeout,
+        limits=limits or httpx.Limits(),
+        cookies=refusing_cookie_jar(),
+    )

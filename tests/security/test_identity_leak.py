@@ -1,0 +1,93 @@
+"""One visitor's identity never reaches the next one through the gateway.
+
+The gateway's internal HTTP clients once kept a cookie jar: the auth cookie set
+for alice's login was replayed on the next request that carried none, so an
+anonymous ``GET /user`` answered with alice and an anonymous ``POST /logout``
+revoked her token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+import pytest
+import socketio
+
+from tests.support.client import ChainlitClient
+from tests.support.fixtures import TEST_APPS, StackFactory
+
+SECRET = "test-auth-secret-" + "y" * 40
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def password_stack(make_stack: StackFactory) -> Any:
+    return make_stack(TEST_APPS / "auth_app.py", extra_env={"CHAINLIT_AUTH_SECRET": SECRET})
+
+
+async def _login_required(http: httpx.AsyncClient) -> None:
+    for _ in range(100):
+        if (await http.get("/auth/config")).json()["requireLogin"]:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("login never became required")
+
+
+async def test_anonymous_request_after_login_is_anonymous(
+    password_stack: Any, client_factory: Any
+) -> None:
+    async with httpx.AsyncClient(base_url=password_stack.url, timeout=20) as alice:
+        await _login_required(alice)
+        login = await alice.post("/login", data={"username": "alice", "password": PASSWORD})
+        assert login.status_code == 200
+        token = alice.cookies["access_token"]
+
+    # A second visitor with no cookie at all, right after alice logged in.
+    async with httpx.AsyncClient(base_url=password_stack.url, timeout=20) as anonymous:
+        user = await anonymous.get("/user")
+        assert user.status_code == 401, user.text
+        assert user.json() == {"detail": "Invalid authentication token"}
+        assert "alice" not in user.text
+        threads = await anonymous.post(
+            "/project/threads", json={"pagination": {"first": 5}, "filter": {}}
+        )
+        assert threads.status_code == 401
+        # An anonymous logout must not end alice's session.
+        logout = await anonymous.post("/logout")
+        assert logout.status_code == 200
+        assert "access_token" not in anonymous.cookies
+
+    async with httpx.AsyncClient(
+        base_url=password_stack.url, timeout=20, cookies={"access_token": token}
+    ) as again:
+        still = await again.get("/user")
+        assert still.status_code == 200, still.text
+        assert still.json()["identifier"] == "alice"
+
+    refused: ChainlitClient = client_factory(password_stack.url)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await refused.connect()
+    assert refused.connect_error == {"message": "authentication failed"}
+
+
+async def test_two_users_interleaved_keep_their_own_identity(password_stack: Any) -> None:
+    async with (
+        httpx.AsyncClient(base_url=password_stack.url, timeout=20) as alice,
+        httpx.AsyncClient(base_url=password_stack.url, timeout=20) as bob,
+    ):
+        await _login_required(alice)
+        assert (
+            await alice.post("/login", data={"username": "alice", "password": PASSWORD})
+        ).status_code == 200
+        bob_login = await bob.post(
+            "/auth/header", headers={"x-test-user": "bob"}
+        )  # the header callback signs bob in
+        assert bob_login.status_code == 200
+        for _ in range(3):
+            assert (await alice.get("/user")).json()["identifier"] == "alice"
+            assert (await bob.get("/user")).json()["identifier"] == "bob"
+        # Bob's logout ends bob, not alice.
+        assert (await bob.post("/logout")).status_code == 200
+        assert (await alice.get("/user")).json()["identifier"] == "alice"
