@@ -2,26 +2,48 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated
+import asyncio
+import contextlib
+import socket
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from dataclasses import dataclass
+from types import FrameType
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, FastAPI, Header, HTTPException, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from switchboard.internal_auth import InternalCaller, InvalidServiceToken, verify_service_token
 
-__all__ = ("ReadinessCheck", "health_router", "serve", "service_caller")
+if TYPE_CHECKING:
+    import uvicorn
+
+__all__ = (
+    "Listener",
+    "ReadinessCheck",
+    "health_router",
+    "liveness_router",
+    "serve",
+    "service_caller",
+)
 
 ReadinessCheck = Callable[[], Awaitable[None]]
 
 
-def health_router(checks: dict[str, ReadinessCheck]) -> APIRouter:
-    """``/healthz`` (the process answers), ``/readyz`` (its dependencies answer), ``/metrics``."""
+def liveness_router() -> APIRouter:
+    """``/healthz``: the process answers. Says nothing about dependencies, so safe anywhere."""
     router = APIRouter()
 
     @router.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    return router
+
+
+def health_router(checks: dict[str, ReadinessCheck]) -> APIRouter:
+    """``/healthz`` (the process answers), ``/readyz`` (its dependencies answer), ``/metrics``."""
+    router = liveness_router()
 
     @router.get("/readyz", include_in_schema=False)
     async def readyz(response: Response) -> dict[str, object]:
@@ -60,8 +82,69 @@ def service_caller(app: FastAPI, audience: str) -> Callable[..., InternalCaller]
     return dependency
 
 
-def serve(app: object, host: str, port: int, **options: object) -> None:
-    """Run an ASGI app the way every Switchboard service does (logs are ours)."""
+@dataclass(frozen=True)
+class Listener:
+    """A second app served by the same process on a port of its own (operations)."""
+
+    app: object
+    host: str
+    port: int
+
+
+def _config(app: object, host: str, port: int, **options: object) -> uvicorn.Config:
     import uvicorn
 
-    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, **options)  # type: ignore[arg-type]
+    # No proxy headers: uvicorn would trust X-Forwarded-For from 127.0.0.1; a service
+    # that sits behind a proxy resolves the client itself, from configured proxies only.
+    return uvicorn.Config(
+        app,  # type: ignore[arg-type]
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def serve(
+    app: object, host: str, port: int, *, listeners: Sequence[Listener] = (), **options: object
+) -> None:
+    """Run an ASGI app the way every Switchboard service does (logs are ours).
+
+    ``listeners`` start once the main app listens and stop as soon as it is told to
+    stop, so a readiness probe on them never answers for a process that cannot serve.
+    """
+    import uvicorn
+
+    class Secondary(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            yield  # the main server owns the signals
+
+    class Primary(uvicorn.Server):
+        def __init__(self, config: uvicorn.Config, others: list[uvicorn.Server]) -> None:
+            super().__init__(config)
+            self.others = others
+            self.tasks: list[asyncio.Task[None]] = []
+
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            self.tasks = [asyncio.create_task(other.serve()) for other in self.others]
+
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            super().handle_exit(sig, frame)
+            for other in self.others:
+                other.should_exit = True
+
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            for other in self.others:
+                other.should_exit = True
+            await super().shutdown(sockets=sockets)
+            await asyncio.gather(*self.tasks, return_exceptions=True)
+
+    others: list[uvicorn.Server] = [
+        Secondary(_config(listener.app, listener.host, listener.port, lifespan="off"))
+        for listener in listeners
+    ]
+    Primary(_config(app, host, port, **options), others).run()

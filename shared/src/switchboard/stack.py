@@ -137,6 +137,8 @@ class LocalStack:
     storage_dir: Path | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
+    # Each gateway's operations port (/readyz, /metrics, /openapi.json), by process name.
+    ops_ports: dict[str, int] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     _logs: list[IO[bytes]] = field(default_factory=list)
     # How each process was started (module, arguments, environment), for restart().
@@ -152,10 +154,22 @@ class LocalStack:
             self.ports.setdefault(name, free_port())
         for index in range(1, self.gateways):
             self.ports.setdefault(f"gateway-{index}", free_port())
+        for name in self.ports:
+            if name.startswith("gateway"):
+                self.ops_ports.setdefault(name, free_port())
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.ports['gateway']}"
+
+    @property
+    def gateway_ops_url(self) -> str:
+        """The first gateway's operations listener: readiness, metrics, OpenAPI document."""
+        return self.ops_url("gateway")
+
+    def ops_url(self, name: str) -> str:
+        """Where a process answers /readyz and /metrics: a gateway's ops port, else its own."""
+        return f"http://127.0.0.1:{self.ops_ports.get(name, self.ports[name])}"
 
     def gateway_urls(self) -> list[str]:
         extra = [f"http://127.0.0.1:{self.ports[f'gateway-{i}']}" for i in range(1, self.gateways)]
@@ -179,6 +193,9 @@ class LocalStack:
                 "SWITCHBOARD_AUTH_PORT": str(self.ports["auth"]),
                 "SWITCHBOARD_PERSISTENCE_PORT": str(self.ports["persistence"]),
                 "SWITCHBOARD_GATEWAY_PORT": str(self.ports["gateway"]),
+                "SWITCHBOARD_GATEWAY_OPS_PORT": str(self.ops_ports["gateway"]),
+                # Local processes talk to each other directly: no proxy is trusted.
+                "SWITCHBOARD_TRUSTED_PROXIES": "",
                 "PYTHONUNBUFFERED": "1",
             }
         )
@@ -216,12 +233,16 @@ class LocalStack:
             self._spawn("auth", "switchboard_auth", ["serve"], env)
             for index in range(self.gateways):
                 name = "gateway" if index == 0 else f"gateway-{index}"
-                gw_env = {**env, "SWITCHBOARD_GATEWAY_PORT": str(self.ports[name])}
+                gw_env = {
+                    **env,
+                    "SWITCHBOARD_GATEWAY_PORT": str(self.ports[name]),
+                    "SWITCHBOARD_GATEWAY_OPS_PORT": str(self.ops_ports[name]),
+                }
                 self._spawn(name, "switchboard_gateway", [], gw_env)
             for index in range(self.workers):
                 self.start_worker(index)
-            for name, port in self.ports.items():
-                self.wait_ready(name, port, timeout)
+            for name in self.ports:
+                self.wait_ready(name, timeout)
         except BaseException:
             self.stop()
             raise
@@ -232,9 +253,9 @@ class LocalStack:
         self._spawn(name, "switchboard_worker", [str(self.app)], self.env())
         return name
 
-    def wait_ready(self, name: str, port: int, timeout: float) -> None:
+    def wait_ready(self, name: str, timeout: float) -> None:
         deadline = time.monotonic() + timeout
-        url = f"http://127.0.0.1:{port}/readyz"
+        url = f"{self.ops_url(name)}/readyz"
         while time.monotonic() < deadline:
             process = self.processes[name]
             if process.poll() is not None:
@@ -263,7 +284,7 @@ class LocalStack:
         module, args, env = self._specs[name]
         self._spawn(name, module, args, env)
         if name in self.ports:
-            self.wait_ready(name, self.ports[name], timeout)
+            self.wait_ready(name, timeout)
 
     def stop(self) -> None:
         for name in reversed(list(self.processes)):

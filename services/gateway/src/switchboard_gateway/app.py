@@ -6,19 +6,22 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import socketio
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from redis.asyncio import BlockingConnectionPool, Redis
 
-from switchboard.service import health_router
+from switchboard.service import liveness_router
 from switchboard.streams import Streams
 from switchboard_gateway.history import build_history_router
 from switchboard_gateway.identity import GatewayIdentity
 from switchboard_gateway.limits import InputLimits
 from switchboard_gateway.metrics import ENGINEIO_SOCKETS, UI_EVENTS
+from switchboard_gateway.ops import build_ops_app, not_on_public_port
+from switchboard_gateway.origins import OriginGuard, OriginPolicy
+from switchboard_gateway.proxies import ForwardedHeaders, TrustedProxies
 from switchboard_gateway.relay import StreamRelay
 from switchboard_gateway.rest import build_router, read_manifest
 from switchboard_gateway.revocations import listen_revocations
@@ -28,17 +31,28 @@ from switchboard_gateway.uploads import build_upload_router
 from switchboard_gateway.upstream import Upstreams
 from switchboard_gateway.web import mount_web
 
-__all__ = ("SOCKET_PATH", "create_app")
+__all__ = ("SOCKET_PATH", "GatewayApps", "create_app")
 
 logger = logging.getLogger(__name__)
 
 SOCKET_PATH = "/ws/socket.io"
+# Cross-site form posts by design: Azure AD's hybrid flow answers with `form_post`.
+CROSS_SITE_POSTS = frozenset({"/auth/oauth/azure-ad-hybrid/callback"})
 
 
-def create_app(settings: GatewaySettings | None = None) -> Any:
-    """Build the ASGI app (Socket.IO wrapped around FastAPI)."""
+@dataclass(frozen=True)
+class GatewayApps:
+    """The public app (Socket.IO, REST, web UI) and the operations app beside it."""
+
+    public: Any
+    ops: FastAPI
+
+
+def create_app(settings: GatewaySettings | None = None) -> GatewayApps:
+    """Build the ASGI apps: Socket.IO wrapped around FastAPI, and the operations app."""
     settings = settings or GatewaySettings()
     config = settings.app_config()
+    origins = OriginPolicy(settings.origin_allowlist(config.project.allow_origins))
     config_dir = settings.config_file.parent if settings.config_file else None
     secret = settings.require_service_secret()
     redis_pool = BlockingConnectionPool.from_url(
@@ -57,7 +71,9 @@ def create_app(settings: GatewaySettings | None = None) -> Any:
     )
     sio = socketio.AsyncServer(
         async_mode="asgi",
-        cors_allowed_origins=[],  # CORS is Starlette's job, as in Chainlit
+        # The handshake (and long-polling) refuses pages of other origins.
+        cors_allowed_origins=origins.engineio_check,
+        cors_credentials=True,
         max_http_buffer_size=settings.max_packet_bytes,
         ping_interval=25,
         ping_timeout=20,
@@ -126,13 +142,13 @@ def create_app(settings: GatewaySettings | None = None) -> Any:
             await redis.aclose()
             await redis_pool.aclose()
 
-    api = FastAPI(title="switchboard-gateway", lifespan=lifespan)
-    api.add_middleware(
-        CORSMiddleware,
-        allow_origins=config.project.allow_origins,
-        allow_credentials=True,
-        allow_methods=["*"],
-        allow_headers=["*"],
+    # The API description is served on the operations port only (ops.py).
+    api = FastAPI(
+        title="switchboard-gateway",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
 
     async def redis_ready() -> None:
@@ -141,7 +157,8 @@ def create_app(settings: GatewaySettings | None = None) -> Any:
     async def manifest() -> dict[str, Any] | None:
         return await read_manifest(redis, settings.names.app_manifest)
 
-    api.include_router(health_router({"redis": redis_ready}))
+    api.include_router(liveness_router())
+    api.include_router(not_on_public_port())
     api.include_router(
         build_router(
             config=config,
@@ -173,4 +190,9 @@ def create_app(settings: GatewaySettings | None = None) -> Any:
         )
     )
     mount_web(api, config)
-    return socketio.ASGIApp(sio, other_asgi_app=api, socketio_path=SOCKET_PATH)
+    public = socketio.ASGIApp(sio, other_asgi_app=api, socketio_path=SOCKET_PATH)
+    guarded = OriginGuard(public, origins, skip=(SOCKET_PATH,), exempt=CROSS_SITE_POSTS)
+    return GatewayApps(
+        public=ForwardedHeaders(guarded, TrustedProxies(settings.trusted_proxies)),
+        ops=build_ops_app(api, {"redis": redis_ready}),
+    )

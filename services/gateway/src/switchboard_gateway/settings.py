@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import ipaddress
 import uuid
+from typing import Annotated
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import NoDecode
 
 from switchboard.config import Settings
+from switchboard_gateway.origins import normalise_origin
 
 __all__ = ("GatewaySettings",)
 
@@ -16,6 +20,23 @@ class GatewaySettings(Settings):
         default="127.0.0.1", validation_alias=AliasChoices("SWITCHBOARD_GATEWAY_HOST")
     )
     port: int = Field(default=8000, validation_alias=AliasChoices("SWITCHBOARD_GATEWAY_PORT"))
+    # Operations listener (/readyz, /metrics, /openapi.json, /docs): probes and Prometheus
+    # reach it, the public proxy must not. Its host defaults to the public one.
+    ops_host: str | None = Field(
+        default=None, validation_alias=AliasChoices("SWITCHBOARD_GATEWAY_OPS_HOST")
+    )
+    ops_port: int = Field(
+        default=8090, ge=1, le=65535, validation_alias=AliasChoices("SWITCHBOARD_GATEWAY_OPS_PORT")
+    )
+    # Proxies whose X-Forwarded-For/-Proto/-Host headers are believed: addresses or
+    # CIDRs, comma-separated. Empty: the peer is the client and those headers are ignored.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Other origins whose pages may call this gateway with the user's cookie
+    # (comma-separated), besides its own origin and the public URL's.
+    allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    public_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("CHAINLIT_URL", "SWITCHBOARD_PUBLIC_URL")
+    )
     gateway_id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
     # Largest client event accepted (JSON-encoded bytes); larger ones get an error event.
     max_event_bytes: int = Field(default=1_048_576, ge=1024)
@@ -47,3 +68,52 @@ class GatewaySettings(Settings):
     max_client_backlog: int = Field(default=5_000, ge=0)
     # Hard cap on any upload, whatever the ask or config allows.
     max_upload_mb: int = Field(default=100, ge=1)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, value: object) -> list[str]:
+        entries = _split(value)
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError as exc:
+                raise ValueError(
+                    f"SWITCHBOARD_TRUSTED_PROXIES: {entry!r} is not an address or CIDR"
+                ) from exc
+        return entries
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: object) -> list[str]:
+        entries = _split(value)
+        for entry in entries:
+            if normalise_origin(entry) is None:
+                raise ValueError(
+                    f"SWITCHBOARD_ALLOWED_ORIGINS: {entry!r} is not an origin like "
+                    "https://app.example.com ('*' is not accepted: it would hand the "
+                    "user's cookie to every site)"
+                )
+        return entries
+
+    @field_validator("public_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    def origin_allowlist(self, app_origins: list[str]) -> list[str]:
+        """Origins allowed besides the request's own; the app's ``"*"`` is dropped."""
+        listed = [*self.allowed_origins, *(o for o in app_origins if o.strip() != "*")]
+        if self.public_url:
+            listed.append(self.public_url)
+        return listed
+
+
+def _split(value: object) -> list[str]:
+    """A comma- or space-separated string (or a list) as a list of entries."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return value.replace(",", " ").split()
+    if isinstance(value, list | tuple):
+        return [str(item).strip() for item in value if str(item).strip()]
+    raise ValueError(f"expected a comma-separated list, got {value!r}")
