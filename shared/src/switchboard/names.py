@@ -176,3 +176,12 @@ class RedisNames:
     def gateway_wake(self, gateway_id: str) -> str:
         """Stream a gateway reads alongside UI streams to notice new sessions."""
         return f"{self.prefix}:gw:{gateway_id}:wake"
+
+    # --- login memory ------------------------------------------------------
+    def login_known(self, account: str, address: str) -> str:
+        """Present while an address that signed in to an account is remembered.
+
+        Such an address is exempt from the account-wide failure limit, so failures
+        from elsewhere cannot lock the owner out of the places they use.
+        """
+        return f"{self.prefix}:auth:known:{account}|{address}"
