@@ -122,6 +122,7 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApps:
             user_messages_per_minute=settings.user_messages_per_minute,
             max_client_backlog=settings.max_client_backlog,
         ),
+        event_rules=settings.event_limits,
     )
 
     @contextlib.asynccontextmanager

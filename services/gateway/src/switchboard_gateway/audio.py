@@ -20,7 +20,6 @@ from switchboard.schema.jobs import (
     AudioStartInput,
 )
 from switchboard.streams import Streams
-from switchboard_gateway.metrics import CLIENT_EVENTS
 
 __all__ = ("AudioEvents", "decode_audio_chunk")
 
@@ -31,7 +30,12 @@ class _State(Protocol):
 
 
 ErrorFn = Callable[[str, str, str, str | None], Awaitable[None]]
-StateFn = Callable[[str, str], Awaitable[_State | None]]
+
+
+class StateFn(Protocol):
+    def __call__(
+        self, sid: str, event: str, data: Any, *, size: int | None = None
+    ) -> Awaitable[_State | None]: ...
 
 
 class AudioEvents:
@@ -49,26 +53,29 @@ class AudioEvents:
         self.error = error
         self.state = state
 
-    async def _session(self, sid: str, event: str) -> Any:
+    async def _session(self, sid: str, event: str, data: Any, size: int | None = None) -> Any:
+        state = await self.state(sid, event, data, size=size)
+        if state is None:
+            return None
         if not self.config.features.audio.enabled:
-            CLIENT_EVENTS.labels(event=event).inc()
             await self.error(sid, "not_enabled", "audio is not enabled", event)
             return None
-        state = await self.state(sid, event)
-        return None if state is None else state.session
+        return state.session
 
     async def start(self, sid: str, data: Any = None) -> None:
-        session = await self._session(sid, "audio_start")
+        session = await self._session(sid, "audio_start", data)
         if session is not None:
             await self.streams.enqueue(
                 AudioStartInput(session_id=session.id, thread_id=session.thread_id)
             )
 
     async def chunk(self, sid: str, data: Any = None) -> None:
-        session = await self._session(sid, "audio_chunk")
+        raw = data.get("data") if isinstance(data, dict) else None
+        # The binary attachment is measured as is; the rest of the event is small.
+        size = len(raw) if isinstance(raw, bytes | bytearray) else None
+        session = await self._session(sid, "audio_chunk", None if size else data, size)
         if session is None:
             return
-        raw = data.get("data") if isinstance(data, dict) else None
         if not isinstance(raw, bytes | bytearray):
             await self.error(sid, "invalid_audio", "audio_chunk needs binary data", "audio_chunk")
             return
@@ -97,7 +104,7 @@ class AudioEvents:
         )
 
     async def end(self, sid: str, data: Any = None) -> None:
-        session = await self._session(sid, "audio_end")
+        session = await self._session(sid, "audio_end", data)
         if session is not None:
             await self.streams.enqueue(
                 AudioEndInput(session_id=session.id, thread_id=session.thread_id)

@@ -10,6 +10,7 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
 
 from switchboard.config import Settings
+from switchboard_gateway.event_limits import EventRule
 from switchboard_gateway.origins import normalise_origin
 
 __all__ = ("GatewaySettings",)
@@ -68,6 +69,10 @@ class GatewaySettings(Settings):
     max_client_backlog: int = Field(default=5_000, ge=0)
     # Hard cap on any upload, whatever the ask or config allows.
     max_upload_mb: int = Field(default=100, ge=1)
+    # Per kind of client event: largest payload and per-socket rate, merged over
+    # event_limits.DEFAULT_RULES (JSON, e.g. {"window_message": {"max_bytes": 4096,
+    # "per_second": 1, "burst": 5}}).
+    event_limits: dict[str, EventRule] = Field(default_factory=dict)
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

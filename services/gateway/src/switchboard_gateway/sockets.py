@@ -37,9 +37,15 @@ from switchboard.schema.jobs import (
 from switchboard.schema.persist import StepUpsert
 from switchboard.schema.session import ConnectRequest, SessionRecord, UserRef
 from switchboard.schema.steps import utc_now_iso
-from switchboard.streams import Streams, thread_created
+from switchboard.streams import Admission, Streams, thread_created
 from switchboard_gateway.asks import AskRelay
 from switchboard_gateway.audio import AudioEvents, decode_audio_chunk
+from switchboard_gateway.event_limits import (
+    DEFAULT_RULES,
+    RESERVED_EVENTS,
+    EventBuckets,
+    EventRule,
+)
 from switchboard_gateway.identity import GatewayIdentity, socket_headers
 from switchboard_gateway.limits import InputLimits, client_backlog, drop_slow_client
 from switchboard_gateway.metrics import ACTIVE_SOCKETS, CLIENT_EVENTS, REFUSED
@@ -66,6 +72,7 @@ SESSION_EXPIRED_TEXT = (
 class SocketState:
     session: SessionRecord
     user: UserRef | None
+    buckets: EventBuckets
     token_id: str | None = None
     clear_on_disconnect: bool = False
     # Told its session state is gone; being disconnected.
@@ -84,8 +91,10 @@ class SocketHandlers:
         config: AppConfig,
         max_event_bytes: int,
         limits: InputLimits | None = None,
+        event_rules: dict[str, EventRule] | None = None,
     ) -> None:
         self.limits = limits or InputLimits()
+        self.event_rules = {**DEFAULT_RULES, **(event_rules or {})}
         self.sio = sio
         self.streams = streams
         self.relay = relay
@@ -109,7 +118,7 @@ class SocketHandlers:
             config,
             max_event_bytes,
             self._error,
-            lambda sid, e: self._checked(sid, e, None),
+            self._checked,
         )
         sio.on("audio_start", guard(self.audio.start))
         sio.on("audio_chunk", guard(self.audio.chunk))
@@ -123,8 +132,47 @@ class SocketHandlers:
     # --- helpers -----------------------------------------------------------
     async def _error(self, sid: str, code: str, message: str, event: str | None) -> None:
         REFUSED.labels(code=code).inc()
+        state = self.sockets.get(sid)
+        logger.info(
+            "client event refused",
+            extra={
+                "sid": sid,
+                "session_id": state.session.id if state else None,
+                "client_event": event,
+                "code": code,
+                "reason": message[:200],
+            },
+        )
         payload = ErrorPayload(code=code, message=message, event=event)
         await self.sio.emit("error", payload.model_dump(), to=sid)
+
+    async def _admit(
+        self, sid: str, event: str, data: Any, *, size: int | None = None
+    ) -> SocketState | None:
+        """The socket's state if ``event`` fits its kind's size and rate, else None.
+
+        The one gate every client event passes: a refused event gets an
+        ``error`` event and one log line, and a socket that keeps sending
+        refused events is dropped.
+        """
+        CLIENT_EVENTS.labels(event=event if event in self.event_rules else "unknown").inc()
+        state = self.sockets.get(sid)
+        if state is None:
+            await self._error(sid, "session_not_found", "Session not found", event)
+            return None
+        verdict = state.buckets.check(event, data, size=size)
+        if verdict is None:
+            return state
+        if verdict.flooding:
+            logger.warning(
+                "socket dropped: refused events kept coming",
+                extra={"sid": sid, "session_id": state.session.id, "client_event": event},
+            )
+            REFUSED.labels(code="flooding").inc()
+            await self.sio.disconnect(sid)
+            return None
+        await self._error(sid, verdict.code, verdict.message, event)
+        return None
 
     async def _report_failure(self, sid: str, event: str, exc: Exception) -> None:
         """A client event could not be taken: say so rather than drop it silently."""
@@ -174,14 +222,11 @@ class SocketHandlers:
             logger.warning("sessions lost with Redis state", extra={"sockets": expired})
         return expired
 
-    def _too_large(self, data: Any) -> bool:
-        try:
-            return len(orjson.dumps(data)) > self.max_event_bytes
-        except TypeError:
-            return True  # not JSON at all (binary where none is expected)
-
     # --- lifecycle -----------------------------------------------------------
-    async def connect(self, sid: str, environ: dict[str, Any], auth: Any) -> None:
+    async def connect(self, sid: str, environ: Any = None, auth: Any = None) -> None:
+        if sid in self.sockets:  # a client event named "connect", not a handshake
+            await self._reserved(sid, "connect")
+            return
         if not isinstance(auth, dict):
             REFUSED.labels(code="invalid_auth").inc()
             raise socketio.exceptions.ConnectionRefusedError("missing connect auth payload")
@@ -219,7 +264,10 @@ class SocketHandlers:
             reason = "authorization failed" if exc.status_code == 403 else exc.detail
             raise socketio.exceptions.ConnectionRefusedError(reason) from exc
         self.sockets[sid] = SocketState(
-            session=result.session, user=user, token_id=identity.token_id
+            session=result.session,
+            user=user,
+            buckets=EventBuckets(self.event_rules, self.max_event_bytes),
+            token_id=identity.token_id,
         )
         start = payload.lastEventId if result.restored else FROM_START
         await self.relay.attach(result.session.id, sid, start)
@@ -237,6 +285,11 @@ class SocketHandlers:
         )
 
     async def disconnect(self, sid: str, reason: Any = None) -> None:
+        # Socket.IO marks a socket as leaving before it calls this handler; one
+        # still connected means a client event named "disconnect".
+        if self.sio.manager.is_connected(sid, "/"):
+            await self._reserved(sid, "disconnect")
+            return
         state = self.sockets.pop(sid, None)
         if state is None:
             return
@@ -252,14 +305,15 @@ class SocketHandlers:
                 extra={"session_id": state.session.id, "error": repr(exc)},
             )
 
+    async def _reserved(self, sid: str, event: str) -> None:
+        """A client sent an event under a name Socket.IO keeps for itself."""
+        if await self._admit(sid, "unknown", None) is not None:
+            await self._error(sid, "reserved_event", f"{event!r} is a reserved event name", event)
+
     # --- client events -------------------------------------------------------
     async def connection_successful(self, sid: str, data: Any = None) -> None:
-        CLIENT_EVENTS.labels(event="connection_successful").inc()
-        state = self.sockets.get(sid)
+        state = await self._admit(sid, "connection_successful", data)
         if state is None:
-            await self._error(
-                sid, "session_not_found", "Session not found", "connection_successful"
-            )
             return
         session = state.session
         if await self._session_lost(state):
@@ -280,24 +334,13 @@ class SocketHandlers:
             )
 
     async def clear_session(self, sid: str, data: Any = None) -> None:
-        CLIENT_EVENTS.labels(event="clear_session").inc()
-        state = self.sockets.get(sid)
+        state = await self._admit(sid, "clear_session", data)
         if state is not None:
             state.clear_on_disconnect = True
 
     async def client_message(self, sid: str, data: Any = None) -> None:
-        CLIENT_EVENTS.labels(event="client_message").inc()
-        state = self.sockets.get(sid)
+        state = await self._admit(sid, "client_message", data)
         if state is None:
-            await self._error(sid, "session_not_found", "Session not found", "client_message")
-            return
-        if self._too_large(data):
-            await self._error(
-                sid,
-                "message_too_large",
-                f"client_message exceeds {self.max_event_bytes} bytes",
-                "client_message",
-            )
             return
         try:
             body = ClientMessage.model_validate(data)
@@ -356,6 +399,15 @@ class SocketHandlers:
             await self.sio.disconnect(sid)
         return len(dropped)
 
+    async def revoke_user(self, identifier: str) -> int:
+        """Drop every socket of a user whose credentials changed (password, removal, roles)."""
+        dropped = [
+            sid for sid, s in self.sockets.items() if s.user and s.user.identifier == identifier
+        ]
+        for sid in dropped:
+            await self.sio.disconnect(sid)
+        return len(dropped)
+
     async def deliver(
         self, sid: str, session_id: str, event: dict[str, Any], event_id: str
     ) -> None:
@@ -384,21 +436,41 @@ class SocketHandlers:
         await self._error(sid, refusal.code, refusal.message, event)
         return True
 
-    async def _checked(self, sid: str, event: str, data: Any) -> SocketState | None:
-        CLIENT_EVENTS.labels(event=event).inc()
-        state = self.sockets.get(sid)
+    async def _checked(
+        self, sid: str, event: str, data: Any, *, size: int | None = None
+    ) -> SocketState | None:
+        """Admit an event that acts on the session: its state must still exist,
+        and one that becomes work for the worker needs a place in its inbox."""
+        state = await self._admit(sid, event, data, size=size)
         if state is None:
-            await self._error(sid, "session_not_found", "Session not found", event)
-            return None
-        if self._too_large(data):
-            await self._error(
-                sid, "message_too_large", f"{event} exceeds {self.max_event_bytes} bytes", event
-            )
             return None
         if await self._session_lost(state):
             await self._expire(sid, event)
             return None
+        if state.buckets.rule(event).queued and await self._refused_inbox(sid, state, event):
+            return None
         return state
+
+    async def _refused_inbox(self, sid: str, state: SocketState, event: str) -> bool:
+        admission = await self.streams.admission(
+            state.session.id,
+            max_session_inputs=self.limits.max_session_inputs,
+            max_queue_depth=self.limits.max_queue_depth,
+        )
+        if admission is Admission.OPEN:
+            return False
+        if admission is Admission.SESSION_FULL:
+            await self._error(
+                sid,
+                "too_many_messages",
+                f"{self.limits.max_session_inputs} inputs are already waiting in this session",
+                event,
+            )
+        else:
+            await self._error(
+                sid, "overloaded", "the service is busy; try again in a moment", event
+            )
+        return True
 
     async def stop(self, sid: str, data: Any = None) -> None:
         state = await self._checked(sid, "stop", data)
@@ -493,17 +565,25 @@ class SocketHandlers:
         )
 
     async def fetch_favorites(self, sid: str, data: Any = None) -> None:
-        CLIENT_EVENTS.labels(event="fetch_favorites").inc()
-        if self.config.features.favorites and sid in self.sockets:
+        if await self._admit(sid, "fetch_favorites", data) is None:
+            return
+        if self.config.features.favorites:
             await self.sio.emit("set_favorites", [], to=sid)
 
     async def message_favorite(self, sid: str, data: Any = None) -> None:
+        if await self._admit(sid, "message_favorite", data) is None:
+            return
         if not self.config.features.favorites:
             await self._error(sid, "not_enabled", "favorites are disabled", "message_favorite")
 
     async def unknown_event(self, event: str, sid: str, data: Any = None) -> None:
-        CLIENT_EVENTS.labels(event="unknown").inc()
-        await self._error(sid, "unknown_event", f"unknown event {event[:64]!r}", event[:64])
+        name = str(event)[:64]
+        if await self._admit(sid, "unknown", None) is None:
+            return
+        if name in RESERVED_EVENTS:
+            await self._error(sid, "reserved_event", f"{name!r} is a reserved event name", name)
+            return
+        await self._error(sid, "unknown_event", f"unknown event {name!r}", name)
 
 
 def _guard(
