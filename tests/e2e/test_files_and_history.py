@@ -7,6 +7,7 @@ other user, and refused uploads must leave nothing in storage.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,7 +108,7 @@ async def test_uploads_are_validated_owned_and_reach_the_app(
         (await _upload(alice, sid, "a.png", PNG_MAGIC, "image/png"), 400, "File type not allowed"),
         (await _upload(alice, sid, "a.exe", b"MZ", "text/plain"), 400, "extension"),
         (await _upload(alice, sid, "big.txt", b"x" * (1024 * 1024 + 1)), 413, "too large"),
-        (await _upload(alice, "no-such-session", "a.txt", b"hi"), 404, "Session not found"),
+        (await _upload(alice, str(uuid.uuid4()), "a.txt", b"hi"), 404, "Session not found"),
         (await _upload(bob, sid, "a.txt", b"hi"), 401, "Unauthorized"),
         (await _upload(alice, sid, "a.txt", b"hi", ask_parent_id="nope"), 404, "Parent"),
     ]

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, NoReturn
+from typing import Any, Literal, NoReturn
 from urllib.parse import quote
 
 import httpx
-from fastapi import APIRouter, HTTPException, Path, Request, Response
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, HTTPException, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from switchboard.app_calls import AppCallTimeout, call_app
 from switchboard.config import AppConfig
 from switchboard.schema.app_calls import SharedThreadViewCall
+from switchboard.schema.depth import JsonObject
 from switchboard.schema.events import ElementEvent, RemoveElement
 from switchboard.schema.history import (
     FeedbackIn,
@@ -26,6 +27,7 @@ from switchboard.schema.history import (
     SharedThread,
     ThreadListRequest,
 )
+from switchboard.schema.ids import AppId, OptionalAppId, OptionalUuidId, UuidId, internal_path
 from switchboard.schema.jobs import FeedbackInput, FeedbackPayload
 from switchboard.schema.persist import ElementDelete, ElementDeletePayload, ElementUpsert
 from switchboard.schema.session import UserRef
@@ -40,13 +42,9 @@ __all__ = ("build_history_router",)
 
 logger = logging.getLogger(__name__)
 
-_ID = Field(min_length=1, max_length=64)
-# Stored files' and threads' ids, as the persistence service accepts them.
-_ID_PATTERN = r"^[A-Za-z0-9_-]{1,128}$"
-
 
 class ThreadRef(BaseModel):
-    threadId: str = _ID
+    threadId: UuidId
 
 
 class RenameRequest(ThreadRef):
@@ -59,16 +57,29 @@ class ShareRequest(ThreadRef):
 
 class FeedbackRequest(BaseModel):
     feedback: FeedbackIn
-    sessionId: str | None = Field(default=None, max_length=64)
+    sessionId: OptionalUuidId = None
 
 
 class FeedbackDeleteRequest(BaseModel):
-    feedbackId: str = _ID
+    feedbackId: UuidId
+
+
+class ClientElement(BaseModel):
+    """The element dict Chainlit's UI sends back; only these keys are read."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: AppId
+    type: str | None = Field(default=None, max_length=64)
+    name: str | None = Field(default=None, max_length=255)
+    props: JsonObject | None = None
+    display: Literal["inline", "side", "page"] | None = None
+    forId: OptionalAppId = None
 
 
 class ElementRequest(BaseModel):
-    element: dict[str, Any]
-    sessionId: str = _ID
+    element: ClientElement
+    sessionId: UuidId
 
 
 def _relay(upstream: httpx.Response) -> Response:
@@ -115,7 +126,7 @@ def build_history_router(
         user = await identity.require(request)
         return _relay(
             await persistence.patch(
-                f"/threads/{body.threadId}",
+                internal_path("threads", body.threadId),
                 json={"name": body.name},
                 headers=as_user(user),
             )
@@ -124,7 +135,9 @@ def build_history_router(
     @router.delete("/project/thread")
     async def delete_thread(body: ThreadRef, request: Request) -> Response:
         user = await identity.require(request)
-        return _relay(await persistence.delete(f"/threads/{body.threadId}", headers=as_user(user)))
+        return _relay(
+            await persistence.delete(internal_path("threads", body.threadId), headers=as_user(user))
+        )
 
     @router.put("/project/thread/share")
     async def share_thread(body: ShareRequest, request: Request) -> Response:
@@ -133,7 +146,7 @@ def build_history_router(
             raise HTTPException(400, detail="Thread sharing is not enabled")
         return _relay(
             await persistence.put(
-                f"/threads/{body.threadId}/share",
+                internal_path("threads", body.threadId, "share"),
                 json={"isShared": body.isShared},
                 headers=as_user(user),
             )
@@ -141,7 +154,9 @@ def build_history_router(
 
     async def viewable(thread_id: str, viewer: UserRef | None) -> dict[str, Any]:
         """The thread as a viewer of its share link sees it; a 404 if they may not."""
-        upstream = await persistence.get(f"/shared/{thread_id}", headers=as_user(viewer))
+        upstream = await persistence.get(
+            internal_path("shared", thread_id), headers=as_user(viewer)
+        )
         if upstream.status_code == 404:
             raise HTTPException(404, detail="Thread not found")
         upstream.raise_for_status()
@@ -164,7 +179,7 @@ def build_history_router(
         return thread
 
     @router.get("/project/share/{thread_id}")
-    async def shared_thread(thread_id: str, request: Request) -> dict[str, Any]:
+    async def shared_thread(thread_id: UuidId, request: Request) -> dict[str, Any]:
         thread = await viewable(thread_id, await identity.require(request))
         # Stored files are served to their owner only; a viewer reads them through
         # the share, which checks the thread again and that it shows the file.
@@ -177,46 +192,36 @@ def build_history_router(
         return thread
 
     @router.get("/project/share/{thread_id}/file/{file_id}")
-    async def shared_file(
-        thread_id: Annotated[str, Path(pattern=_ID_PATTERN)],
-        file_id: Annotated[str, Path(pattern=_ID_PATTERN)],
-        request: Request,
-    ) -> Response:
+    async def shared_file(thread_id: UuidId, file_id: UuidId, request: Request) -> Response:
         viewer = await identity.require(request)
         await viewable(thread_id, viewer)
-        return await relay_file(upstreams, f"/shared/{thread_id}/files/{file_id}", viewer)
+        path = internal_path("shared", thread_id, "files", file_id)
+        return await relay_file(upstreams, path, viewer)
 
     @router.get("/project/thread/{thread_id}/element/{element_id}")
-    async def get_element(thread_id: str, element_id: str, request: Request) -> Response:
+    async def get_element(thread_id: UuidId, element_id: AppId, request: Request) -> Response:
         user = await identity.require(request)
-        return _relay(
-            await persistence.get(
-                f"/threads/{thread_id}/elements/{element_id}", headers=as_user(user)
-            )
-        )
+        path = internal_path("threads", thread_id, "elements", element_id)
+        return _relay(await persistence.get(path, headers=as_user(user)))
 
     @router.put("/project/element")
     async def update_element(body: ElementRequest, request: Request) -> dict[str, Any]:
         """Custom elements change in place from the browser; only their props are taken."""
         user = await identity.require(request)
         session = await owned_session(streams, body.sessionId, user)
-        if body.element.get("type") != "custom":
+        sent = body.element
+        if sent.type != "custom":
             return {"success": False}
-        try:
-            element = ElementDict(
-                id=str(body.element.get("id") or ""),
-                type="custom",
-                name=str(body.element.get("name") or "custom"),
-                props=dict(body.element.get("props") or {}),
-                display=body.element.get("display") or "inline",
-                forId=body.element.get("forId"),
-                threadId=session.thread_id,
-                mime="application/json",
-            )
-        except (ValueError, TypeError) as exc:
-            raise HTTPException(422, detail=f"invalid element: {exc}") from exc
-        if not element.id or len(element.id) > 64:
-            raise HTTPException(422, detail="invalid element id")
+        element = ElementDict(
+            id=sent.id,
+            type="custom",
+            name=sent.name or "custom",
+            props=sent.props or {},
+            display=sent.display or "inline",
+            forId=sent.forId,
+            threadId=session.thread_id,
+            mime="application/json",
+        )
         ids = {"session_id": session.id, "thread_id": session.thread_id}
         await streams.emit(ElementEvent(payload=element, **ids))
         await streams.persist(ElementUpsert(payload=element, **ids))
@@ -226,9 +231,7 @@ def build_history_router(
     async def delete_element(body: ElementRequest, request: Request) -> dict[str, Any]:
         user = await identity.require(request)
         session = await owned_session(streams, body.sessionId, user)
-        element_id = str(body.element.get("id") or "")
-        if not element_id or len(element_id) > 64:
-            raise HTTPException(422, detail="invalid element id")
+        element_id = body.element.id
         ids = {"session_id": session.id, "thread_id": session.thread_id}
         await streams.emit(RemoveElement(payload={"id": element_id}, **ids))
         await streams.persist(ElementDelete(payload=ElementDeletePayload(id=element_id), **ids))
@@ -271,7 +274,9 @@ def build_history_router(
     async def delete_feedback(body: FeedbackDeleteRequest, request: Request) -> Response:
         user = await identity.require(request)
         return _relay(
-            await persistence.delete(f"/feedback/{body.feedbackId}", headers=as_user(user))
+            await persistence.delete(
+                internal_path("feedback", body.feedbackId), headers=as_user(user)
+            )
         )
 
     return router

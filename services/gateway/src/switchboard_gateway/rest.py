@@ -12,7 +12,7 @@ import httpx
 import orjson
 from fastapi import APIRouter, Body, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, StringConstraints
 
 from switchboard.aio import resolved
 from switchboard.app_calls import AppCallTimeout, call_app
@@ -23,6 +23,7 @@ from switchboard.schema.app_calls import (
     StarterCategoriesCall,
     StartersCall,
 )
+from switchboard.schema.ids import UuidId, internal_path
 from switchboard.schema.jobs import ActionInput, ActionPayload, Reply
 from switchboard.schema.steps import ActionDict
 from switchboard.streams import Streams
@@ -58,9 +59,38 @@ _UNFORWARDABLE_REQUEST_HEADERS = frozenset(
 )
 
 
+# Bodies and headers the auth service reads, described here since they are forwarded raw.
+_LOGIN_FORM: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "username": {"type": "string", "maxLength": 255},
+                        "password": {"type": "string", "maxLength": 1024},
+                    },
+                    "required": ["username", "password"],
+                }
+            }
+        },
+    }
+}
+_BEARER_HEADER: dict[str, Any] = {
+    "parameters": [
+        {"in": "header", "name": "Authorization", "required": True, "schema": {"type": "string"}}
+    ]
+}
+
+# Chainlit's provider ids, and the names ``OAUTH_*_NAME`` may give generic ones.
+_PROVIDER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+ProviderId = Annotated[str, StringConstraints(pattern=_PROVIDER_PATTERN)]
+
+
 class ActionRequest(BaseModel):
     action: ActionDict
-    sessionId: str
+    sessionId: UuidId
 
 
 def _markdown(config_dir: Path | None) -> str | None:
@@ -156,7 +186,7 @@ def build_router(
     async def user(request: Request) -> Response:
         return await forward(upstreams.auth, request, "/user")
 
-    @router.post("/login")
+    @router.post("/login", openapi_extra=_LOGIN_FORM)
     async def login(request: Request) -> Response:
         return await forward(upstreams.auth, request, "/login")
 
@@ -168,17 +198,18 @@ def build_router(
     async def header_login(request: Request) -> Response:
         return await forward(upstreams.auth, request, "/auth/header", all_headers=True)
 
-    @router.post("/auth/jwt")
+    @router.post("/auth/jwt", openapi_extra=_BEARER_HEADER)
     async def jwt_login(request: Request) -> Response:
         return await forward(upstreams.auth, request, "/auth/jwt")
 
     @router.get("/auth/oauth/{provider_id}")
-    async def oauth_start(provider_id: str, request: Request) -> Response:
-        return await forward(upstreams.auth, request, f"/auth/oauth/{provider_id}")
+    async def oauth_start(provider_id: ProviderId, request: Request) -> Response:
+        return await forward(upstreams.auth, request, internal_path("auth", "oauth", provider_id))
 
     @router.get("/auth/oauth/{provider_id}/callback")
-    async def oauth_callback(provider_id: str, request: Request) -> Response:
-        return await forward(upstreams.auth, request, f"/auth/oauth/{provider_id}/callback")
+    async def oauth_callback(provider_id: ProviderId, request: Request) -> Response:
+        path = internal_path("auth", "oauth", provider_id, "callback")
+        return await forward(upstreams.auth, request, path)
 
     @router.post("/auth/oauth/azure-ad-hybrid/callback")
     async def oauth_hybrid_callback(request: Request) -> Response:
@@ -244,7 +275,7 @@ def build_router(
 
     @router.post("/set-session-cookie")
     async def set_session_cookie(
-        request: Request, session_id: Annotated[str, Body(embed=True, max_length=64)]
+        request: Request, session_id: Annotated[UuidId, Body(embed=True)]
     ) -> JSONResponse:
         local = request.client is not None and request.client.host in ("127.0.0.1", "localhost")
         response = JSONResponse({"message": "Session cookie set"})
@@ -259,10 +290,11 @@ def build_router(
         return response
 
     @router.get("/project/thread/{thread_id}")
-    async def get_thread(thread_id: str, request: Request) -> Response:
+    async def get_thread(thread_id: UuidId, request: Request) -> Response:
         user = await identity.require(request)
         upstream = await upstreams.persistence.get(
-            f"/threads/{thread_id}", headers=upstreams.token_headers("persistence", user)
+            internal_path("threads", thread_id),
+            headers=upstreams.token_headers("persistence", user),
         )
         return Response(
             content=upstream.content,

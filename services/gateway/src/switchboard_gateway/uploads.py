@@ -14,10 +14,10 @@ import fnmatch
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator
 from pathlib import PurePosixPath
-from typing import Annotated, Any
+from typing import Any
 
 import orjson
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
@@ -25,6 +25,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from switchboard.aio import resolved
 from switchboard.config import AppConfig
 from switchboard.schema.history import StoredFile
+from switchboard.schema.ids import AppId, UuidId, internal_path
 from switchboard.schema.session import UserRef
 from switchboard.schema.steps import AskSpec
 from switchboard.streams import Streams
@@ -41,6 +42,21 @@ MIB = 1024 * 1024
 _ENVELOPE_BYTES = 64 * 1024
 _CHUNK = 64 * 1024
 _COUNTER_TTL_S = 24 * 3600
+# The body is parsed as a stream below, so FastAPI cannot describe it by itself.
+_UPLOAD_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "required": ["file"],
+                }
+            }
+        },
+    }
+}
 
 
 class UploadRefused(Exception):
@@ -81,6 +97,11 @@ async def _limited(request: Request, limit: int) -> AsyncGenerator[bytes, None]:
         if seen > limit:
             raise UploadRefused(413, "File size too large")
         yield chunk
+
+
+def _printable(name: str) -> str:
+    """A file name without control characters: they end up in headers and the database."""
+    return "".join(c for c in name if c.isprintable())
 
 
 async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
@@ -135,11 +156,11 @@ def build_upload_router(
             spontaneous.max_size_mb * MIB,
         )
 
-    @router.post("/project/file")
+    @router.post("/project/file", openapi_extra=_UPLOAD_BODY)
     async def upload_file(
         request: Request,
-        session_id: Annotated[str, Query(min_length=1, max_length=64)],
-        ask_parent_id: Annotated[str | None, Query(max_length=64)] = None,
+        session_id: UuidId,
+        ask_parent_id: AppId | None = None,
     ) -> dict[str, str]:
         user = await identity.require(request)
         session = await owned_session(streams, session_id, user)
@@ -172,7 +193,7 @@ def build_upload_router(
             size = upload.size or 0
             if size > max_bytes:
                 raise HTTPException(413, detail="File size too large")
-            name = PurePosixPath(upload.filename or "upload").name[:255] or "upload"
+            name = _printable(PurePosixPath(upload.filename or "upload").name)[:255] or "upload"
             mime = (upload.content_type or "application/octet-stream").split(";")[0].strip()
             try:
                 check_type(accept, mime, name)
@@ -212,15 +233,15 @@ def build_upload_router(
 
     @router.get("/project/file/{file_id}")
     async def download_file(
-        file_id: str,
+        file_id: UuidId,
         request: Request,
-        session_id: Annotated[str | None, Query(max_length=64)] = None,
+        session_id: UuidId | None = None,
     ) -> Response:
         user = await identity.require(request)
         if user is None and not session_id:
             raise HTTPException(401, detail="Unauthorized")
         params: dict[str, Any] = {"session_id": session_id} if session_id else {}
-        return await relay_file(upstreams, f"/files/{file_id}", user, params)
+        return await relay_file(upstreams, internal_path("files", file_id), user, params)
 
     return router
 

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from redis.asyncio import Redis
 
+from switchboard.refusals import log_refusals
 from switchboard.service import health_router
 from switchboard_persistence.api import build_router
 from switchboard_persistence.consumer import ConsumerOptions, PersistConsumer
@@ -111,6 +112,7 @@ def create_app(settings: PersistenceSettings | None = None) -> FastAPI:
     async def persistence_error(_: Request, exc: PersistenceError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=exc.status_code)
 
+    log_refusals(app)
     app.include_router(
         health_router({"database": database_ready, "redis": redis_ready, "storage": storage_ready})
     )

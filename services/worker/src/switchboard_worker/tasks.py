@@ -139,9 +139,10 @@ class SessionDrainer:
                     continue
                 try:
                     item = session_input_adapter.validate_json(raw)
-                except ValueError:
+                except ValueError as exc:
                     logger.error(
-                        "malformed session input dropped", extra={"session_id": session_id}
+                        "malformed session input dropped",
+                        extra={"session_id": session_id, "reason": str(exc)[:500]},
                     )
                     continue
                 await resolved(self.redis.hset(current, "input", raw))

@@ -19,6 +19,7 @@ import anyio
 from switchboard.http_clients import internal_client
 from switchboard.internal_auth import mint_service_token
 from switchboard.schema.history import StoredFile
+from switchboard.schema.ids import internal_path, is_uuid_id
 from switchboard.schema.session import UserRef
 
 __all__ = ("PersistenceClient",)
@@ -40,7 +41,9 @@ class PersistenceClient:
 
     async def get(self, thread_id: str, user: UserRef | None) -> dict[str, Any] | None:
         """The thread if it exists and ``user`` owns it, else None."""
-        response = await self._client.get(f"/threads/{thread_id}", headers=self._headers(user))
+        response = await self._client.get(
+            internal_path("threads", thread_id), headers=self._headers(user)
+        )
         if response.status_code == 404:
             return None
         response.raise_for_status()
@@ -80,12 +83,17 @@ class PersistenceClient:
     async def load_file(
         self, *, user: UserRef | None, session_id: str, file_id: str
     ) -> tuple[StoredFile, Path] | None:
-        """Download a file the user may read; None when it is not theirs or does not exist."""
+        """Download a file the user may read; None when it is not theirs or does not exist.
+
+        The id names the downloaded file on disk too, so only a file id's shape is taken.
+        """
+        if not is_uuid_id(file_id):
+            return None
         target_dir = self._downloads / session_id
         target_dir.mkdir(parents=True, exist_ok=True)
         async with self._client.stream(
             "GET",
-            f"/files/{file_id}",
+            internal_path("files", file_id),
             params={"session_id": session_id},
             headers=self._headers(user),
         ) as response:

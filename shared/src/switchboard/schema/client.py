@@ -13,9 +13,11 @@ from urllib.parse import unquote
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from switchboard.schema.ids import UuidId, is_app_id, is_uuid_id
 from switchboard.schema.steps import StepDict
 
 __all__ = (
+    "MAX_FILE_REFERENCES",
     "ClientMessage",
     "ClientType",
     "ConnectAuth",
@@ -23,14 +25,17 @@ __all__ = (
     "is_uuid4",
 )
 
+# Files one message may carry; the worker's input takes no more.
+MAX_FILE_REFERENCES = 100
+
 ClientType = Literal["webapp", "copilot", "teams", "slack", "discord"]
 
 
 def is_uuid4(value: str) -> bool:
-    try:
-        return uuid.UUID(value).version == 4
-    except (ValueError, AttributeError, TypeError):
+    """A uuid4 in canonical text form (``uuid.UUID`` alone also takes braces and urns)."""
+    if not is_uuid_id(value):
         return False
+    return uuid.UUID(value).version == 4
 
 
 class ConnectAuth(BaseModel):
@@ -87,22 +92,28 @@ class ConnectAuth(BaseModel):
 
 
 class FileReference(BaseModel):
-    id: str
+    id: UuidId
 
 
 class ClientMessage(BaseModel):
-    """Payload of ``client_message``: the user's step and attached files."""
+    """Payload of ``client_message``: the user's step and attached files.
+
+    Refused here, before the user step is stored: more files than the worker's
+    input takes, and (through ``StepDict``) metadata nested too deep.
+    """
 
     model_config = ConfigDict(extra="ignore")
 
     message: StepDict
-    fileReferences: list[FileReference] | None = None
+    fileReferences: list[FileReference] | None = Field(default=None, max_length=MAX_FILE_REFERENCES)
 
     @field_validator("message")
     @classmethod
     def _message_has_uuid(cls, value: StepDict) -> StepDict:
         if value.id is None or not is_uuid4(value.id):
             raise ValueError("message.id must be a uuid4")
+        if value.parentId is not None and not is_app_id(value.parentId):
+            raise ValueError("message.parentId must be a step id")
         if value.output is None:
             value.output = ""
         return value

@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from switchboard.schema.ids import AppId, OptionalUuidId
 from switchboard.schema.steps import ThreadDict
 
 __all__ = (
@@ -32,7 +33,8 @@ MAX_PAGE_SIZE = 100
 
 class Pagination(BaseModel):
     first: int = Field(default=20, ge=1, le=MAX_PAGE_SIZE)
-    cursor: str | None = None
+    # The id of the last thread of the previous page.
+    cursor: OptionalUuidId = None
 
 
 class ThreadFilter(BaseModel):
@@ -78,10 +80,11 @@ class SharedThread(BaseModel):
 class FeedbackIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    forId: str = Field(min_length=1, max_length=64)
+    forId: AppId
     value: Literal[0, 1]
-    threadId: str | None = Field(default=None, max_length=64)
-    id: str | None = Field(default=None, max_length=64)
+    threadId: OptionalUuidId = None
+    # Present when the browser changes a rating it made before.
+    id: OptionalUuidId = None
     comment: str | None = Field(default=None, max_length=10_000)
 
 

@@ -10,7 +10,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, TypeAdapter
 
+from switchboard.schema.client import MAX_FILE_REFERENCES
+from switchboard.schema.depth import JsonObject, JsonValue
 from switchboard.schema.envelope import Envelope
+from switchboard.schema.ids import UuidId
 from switchboard.schema.steps import ActionDict, StepDict
 
 __all__ = (
@@ -47,7 +50,7 @@ class MessagePayload(BaseModel):
     # Set when this message is the session's first interaction.
     first_interaction: str | None = None
     # Ids of files uploaded through POST /project/file for this message.
-    file_references: list[str] = Field(default_factory=list, max_length=100)
+    file_references: list[UuidId] = Field(default_factory=list, max_length=MAX_FILE_REFERENCES)
 
 
 class MessageInput(Envelope):
@@ -85,7 +88,7 @@ class ActionInput(Envelope):
 
 
 class SettingsPayload(BaseModel):
-    settings: dict[str, Any]
+    settings: JsonObject
 
 
 class SettingsUpdateInput(Envelope):
@@ -100,7 +103,7 @@ class SettingsEditInput(Envelope):
 
 class WindowMessageInput(Envelope):
     type: Literal["window_message"] = "window_message"
-    payload: Any = None
+    payload: JsonValue = None
 
 
 class AudioStartInput(Envelope):

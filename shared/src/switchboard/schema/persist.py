@@ -6,10 +6,11 @@ entry changes nothing.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, TypeAdapter
 
+from switchboard.schema.depth import JsonObject
 from switchboard.schema.envelope import Envelope
 from switchboard.schema.steps import ElementDict, StepDict
 
@@ -33,7 +34,7 @@ class ThreadUpsertPayload(BaseModel):
     user_identifier: str | None = None
     tags: list[str] | None = None
     # Merged into the stored metadata; keys whose value is None are removed.
-    metadata: dict[str, Any] | None = None
+    metadata: JsonObject | None = None
 
 
 class ThreadUpsert(Envelope):

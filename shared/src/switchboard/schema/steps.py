@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
+from switchboard.schema.depth import JsonObject
+
 __all__ = (
     "MESSAGE_STEP_TYPES",
     "STEP_TYPES",
@@ -71,14 +73,14 @@ class StepDict(BaseModel):
     streaming: bool | None = None
     waitForAnswer: bool | None = None
     isError: bool | None = None
-    metadata: dict[str, Any] | None = None
+    metadata: JsonObject | None = None
     tags: list[str] | None = None
     input: str | None = None
     output: str | None = None
     createdAt: str | None = None
     start: str | None = None
     end: str | None = None
-    generation: dict[str, Any] | None = None
+    generation: JsonObject | None = None
     showInput: bool | str | None = None
     defaultOpen: bool | None = None
     autoCollapse: bool | None = None
@@ -113,9 +115,9 @@ class ElementDict(BaseModel):
     size: str | None = None
     language: str | None = None
     page: int | None = None
-    props: dict[str, Any] | None = None
+    props: JsonObject | None = None
     autoPlay: bool | None = None
-    playerConfig: dict[str, Any] | None = None
+    playerConfig: JsonObject | None = None
     forId: str | None = None
     mime: str | None = None
 
@@ -126,7 +128,7 @@ class ActionDict(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     name: str = Field(min_length=1, max_length=256)
-    payload: dict[str, Any] = Field(default_factory=dict)
+    payload: JsonObject = Field(default_factory=dict)
     label: str = ""
     tooltip: str = ""
     icon: str | None = None

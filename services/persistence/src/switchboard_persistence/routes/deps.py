@@ -8,13 +8,15 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 
 from switchboard.internal_auth import InternalCaller
+from switchboard.schema.ids import is_app_id, is_uuid_id
 from switchboard.service import service_caller
+from switchboard_persistence.errors import NotFound
 from switchboard_persistence.feedback import FeedbackStore
 from switchboard_persistence.files import FileStore
 from switchboard_persistence.repository import Repository
 from switchboard_persistence.threads import ThreadStore
 
-__all__ = ("Stores", "caller_dependency", "identifier")
+__all__ = ("Stores", "caller_dependency", "identifier", "known_id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +30,17 @@ class Stores:
 def identifier(who: InternalCaller) -> str | None:
     """The end user the calling service vouches for; None for anonymous use."""
     return who.user.identifier if who.user is not None else None
+
+
+def known_id(value: str, missing: type[NotFound], *, app_chosen: bool = False) -> str:
+    """The id itself when it has its type's shape; a malformed id names nothing, so 404.
+
+    Threads, files and feedback are uuids minted by Switchboard; steps and elements
+    may carry an app's own ids. Checked before any query or storage call.
+    """
+    if not (is_app_id(value) if app_chosen else is_uuid_id(value)):
+        raise missing()
+    return value
 
 
 def caller_dependency(app: FastAPI) -> tuple[Callable[..., InternalCaller], Callable[[], Stores]]:

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from switchboard.internal_auth import InternalCaller
 from switchboard.schema.history import FeedbackIn, FeedbackSaved
 from switchboard_persistence.errors import FeedbackNotFound
-from switchboard_persistence.routes.deps import Stores, caller_dependency, identifier
+from switchboard_persistence.routes.deps import Stores, caller_dependency, identifier, known_id
 
 __all__ = ("router",)
 
@@ -33,7 +33,7 @@ def router(app: FastAPI) -> APIRouter:
         who: InternalCaller = Depends(caller),
         s: Stores = Depends(stores),
     ) -> dict[str, bool]:
-        if not await s.feedback.delete(identifier(who), feedback_id):
+        if not await s.feedback.delete(identifier(who), known_id(feedback_id, FeedbackNotFound)):
             raise FeedbackNotFound()
         return {"success": True}
 

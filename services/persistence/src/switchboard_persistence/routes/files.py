@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 from urllib.parse import quote
 
@@ -10,17 +11,28 @@ from fastapi.responses import StreamingResponse
 
 from switchboard.internal_auth import InternalCaller
 from switchboard.schema.history import StoredFile
+from switchboard.schema.ids import UUID_PATTERN
 from switchboard_persistence.errors import FileNotFound, ThreadNotFound
 from switchboard_persistence.files import FileRecord, FileStore, NewFile
-from switchboard_persistence.routes.deps import Stores, caller_dependency, identifier
-from switchboard_persistence.storage.base import ID_PATTERN, OPTIONAL_ID_PATTERN
+from switchboard_persistence.routes.deps import Stores, caller_dependency, identifier, known_id
+from switchboard_persistence.storage.base import ID_PATTERN
 from switchboard_persistence.uploads import mime_of, receive
 
 __all__ = ("content_disposition", "router")
 
 Id = Annotated[str, Query(pattern=ID_PATTERN)]
-# Empty counts as absent: HTTP clients often send ``thread_id=`` for None.
-OptionalId = Annotated[str | None, Query(pattern=OPTIONAL_ID_PATTERN)]
+# Files and threads are uuids; empty counts as absent (clients send ``thread_id=``).
+OptionalUuid = Annotated[str | None, Query(pattern=f"^$|{UUID_PATTERN}")]
+_SESSION_ID = re.compile(ID_PATTERN)
+# A file name is shown and sent in headers: no control characters.
+_PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
+
+
+def _owner_session(session_id: str | None) -> str | None:
+    """An anonymous owner's session id; a malformed one owns nothing."""
+    if session_id is not None and not _SESSION_ID.fullmatch(session_id):
+        raise FileNotFound()
+    return session_id
 
 
 def content_disposition(name: str) -> str:
@@ -51,10 +63,10 @@ def router(app: FastAPI, max_file_bytes: int) -> APIRouter:
     @routes.post("/files")
     async def upload_file(
         request: Request,
-        name: Annotated[str, Query(min_length=1, max_length=255)],
+        name: Annotated[str, Query(min_length=1, max_length=255, pattern=_PRINTABLE)],
         session_id: Id,
-        thread_id: OptionalId = None,
-        file_id: OptionalId = None,
+        thread_id: OptionalUuid = None,
+        file_id: OptionalUuid = None,
         who: InternalCaller = Depends(caller),
         s: Stores = Depends(stores),
     ) -> StoredFile:
@@ -85,7 +97,9 @@ def router(app: FastAPI, max_file_bytes: int) -> APIRouter:
         who: InternalCaller = Depends(caller),
         s: Stores = Depends(stores),
     ) -> StreamingResponse:
-        return await _download(s.files, await s.files.get(file_id, identifier(who), session_id))
+        file_id = known_id(file_id, FileNotFound)
+        record = await s.files.get(file_id, identifier(who), _owner_session(session_id))
+        return await _download(s.files, record)
 
     @routes.get("/shared/{thread_id}/files/{file_id}")
     async def download_shown_file(
@@ -95,6 +109,7 @@ def router(app: FastAPI, max_file_bytes: int) -> APIRouter:
         s: Stores = Depends(stores),
     ) -> StreamingResponse:
         """Any caller: the gateway decides whether the thread may be shown to its viewer."""
+        file_id, thread_id = known_id(file_id, FileNotFound), known_id(thread_id, FileNotFound)
         return await _download(s.files, await s.files.get_shown(file_id, thread_id))
 
     @routes.delete("/files/{file_id}")
@@ -104,7 +119,8 @@ def router(app: FastAPI, max_file_bytes: int) -> APIRouter:
         who: InternalCaller = Depends(caller),
         s: Stores = Depends(stores),
     ) -> dict[str, bool]:
-        if not await s.files.delete(file_id, identifier(who), session_id):
+        file_id = known_id(file_id, FileNotFound)
+        if not await s.files.delete(file_id, identifier(who), _owner_session(session_id)):
             raise FileNotFound()
         return {"success": True}
 

@@ -16,7 +16,7 @@ from switchboard.schema.history import (
     ThreadPage,
 )
 from switchboard_persistence.errors import ElementNotFound, ThreadNotFound, Unauthorized
-from switchboard_persistence.routes.deps import Stores, caller_dependency, identifier
+from switchboard_persistence.routes.deps import Stores, caller_dependency, identifier, known_id
 
 __all__ = ("SHARED_HIDDEN_METADATA", "router", "visible_to")
 
@@ -41,7 +41,7 @@ def router(app: FastAPI) -> APIRouter:
         who: InternalCaller = Depends(caller),
         s: Stores = Depends(stores),
     ) -> dict[str, Any]:
-        thread = await s.repository.get_thread(thread_id)
+        thread = await s.repository.get_thread(known_id(thread_id, ThreadNotFound))
         if thread is None or not visible_to(thread, who):
             raise ThreadNotFound()
         body: dict[str, Any] = thread.model_dump(mode="json")
@@ -65,7 +65,9 @@ def router(app: FastAPI) -> APIRouter:
         who: InternalCaller = Depends(caller),
         s: Stores = Depends(stores),
     ) -> dict[str, bool]:
-        if not await s.threads.rename(thread_id, identifier(who), body.name):
+        if not await s.threads.rename(
+            known_id(thread_id, ThreadNotFound), identifier(who), body.name
+        ):
             raise ThreadNotFound()
         return _OK
 
@@ -75,7 +77,7 @@ def router(app: FastAPI) -> APIRouter:
         who: InternalCaller = Depends(caller),
         s: Stores = Depends(stores),
     ) -> dict[str, bool]:
-        if not await s.threads.delete(thread_id, identifier(who)):
+        if not await s.threads.delete(known_id(thread_id, ThreadNotFound), identifier(who)):
             raise ThreadNotFound()
         return _OK
 
@@ -86,7 +88,8 @@ def router(app: FastAPI) -> APIRouter:
         who: InternalCaller = Depends(caller),
         s: Stores = Depends(stores),
     ) -> dict[str, bool]:
-        if not await s.threads.share(thread_id, identifier(who), body.isShared):
+        shared = body.isShared
+        if not await s.threads.share(known_id(thread_id, ThreadNotFound), identifier(who), shared):
             raise ThreadNotFound()
         return _OK
 
@@ -97,7 +100,7 @@ def router(app: FastAPI) -> APIRouter:
         s: Stores = Depends(stores),
     ) -> SharedThread:
         """Any caller: the gateway decides whether the thread may be shown."""
-        thread = await s.repository.get_thread(thread_id)
+        thread = await s.repository.get_thread(known_id(thread_id, ThreadNotFound))
         if thread is None:
             raise ThreadNotFound()
         metadata = {k: v for k, v in thread.metadata.items() if k not in SHARED_HIDDEN_METADATA}
@@ -113,6 +116,8 @@ def router(app: FastAPI) -> APIRouter:
         who: InternalCaller = Depends(caller),
         s: Stores = Depends(stores),
     ) -> ElementDict:
+        known_id(thread_id, ElementNotFound)
+        known_id(element_id, ElementNotFound, app_chosen=True)
         element = await s.repository.get_element(thread_id, element_id, identifier(who))
         if element is None:
             raise ElementNotFound()
