@@ -13,6 +13,7 @@ import socketio
 from fastapi import FastAPI
 from redis.asyncio import BlockingConnectionPool, Redis
 
+from switchboard.refusals import log_refusals
 from switchboard.service import liveness_router
 from switchboard.streams import Streams
 from switchboard_gateway.history import build_history_router
@@ -21,6 +22,7 @@ from switchboard_gateway.limits import InputLimits
 from switchboard_gateway.metrics import ENGINEIO_SOCKETS, UI_EVENTS
 from switchboard_gateway.ops import build_ops_app, not_on_public_port
 from switchboard_gateway.origins import OriginGuard, OriginPolicy
+from switchboard_gateway.polling import ClosedPollingSessions
 from switchboard_gateway.proxies import ForwardedHeaders, TrustedProxies
 from switchboard_gateway.relay import StreamRelay
 from switchboard_gateway.rest import build_router, read_manifest
@@ -191,7 +193,12 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApps:
         )
     )
     mount_web(api, config)
-    public = socketio.ASGIApp(sio, other_asgi_app=api, socketio_path=SOCKET_PATH)
+    log_refusals(api)
+    public = ClosedPollingSessions(
+        socketio.ASGIApp(sio, other_asgi_app=api, socketio_path=SOCKET_PATH),
+        lambda: sio.eio.sockets,
+        SOCKET_PATH,
+    )
     guarded = OriginGuard(public, origins, skip=(SOCKET_PATH,), exempt=CROSS_SITE_POSTS)
     return GatewayApps(
         public=ForwardedHeaders(guarded, TrustedProxies(settings.trusted_proxies)),
