@@ -52,7 +52,7 @@ UNLIMITED = {
 
 
 def gateway_metrics(url: str) -> dict[str, float]:
-    """The gateway's Prometheus samples, summed per metric name (labels dropped)."""
+    """The gateway's Prometheus samples (its operations port), summed per metric name."""
     with urllib.request.urlopen(f"{url}/metrics", timeout=60) as response:
         text = response.read().decode()
     totals: dict[str, float] = {}
@@ -148,7 +148,7 @@ def run_one(args: argparse.Namespace, workers: int, sessions: int, tmp: Path) ->
         pool.call("exchange", [{"start_at": 0, "messages": 2, "timeout": 60}] * procs, 120)
         pool.call("disconnect", [{}] * procs, timeout=120)
         wait_idle(redis, names)
-        settle(stack.url, gateway_pid, args.settle)
+        settle(stack.gateway_ops_url, gateway_pid, args.settle)
         rss_before = read_rss_kb(gateway_pid)
 
         # Connect every session.
@@ -161,7 +161,9 @@ def run_one(args: argparse.Namespace, workers: int, sessions: int, tmp: Path) ->
         connect_wall = time.perf_counter() - started
         connected = sum(int(r["connected"]) for r in connects)
         errors = merged(connects, "errors")
-        wait_until(lambda: active_sockets(stack.url) == connected, 60, "sockets to register")
+        wait_until(
+            lambda: active_sockets(stack.gateway_ops_url) == connected, 60, "sockets to register"
+        )
         wait_idle(redis, names)
         wait_quiet(gateway_pid)
         rss_idle = read_rss_kb(gateway_pid)
@@ -182,7 +184,7 @@ def run_one(args: argparse.Namespace, workers: int, sessions: int, tmp: Path) ->
         # Everyone leaves; memory must come back.
         disconnects = pool.call("disconnect", [{}] * procs, timeout=300)
         errors += merged(disconnects, "errors")
-        settle(stack.url, gateway_pid, args.settle)
+        settle(stack.gateway_ops_url, gateway_pid, args.settle)
         rss_after = read_rss_kb(gateway_pid)
 
         # The same sessions' worth again, connected and gone: a leak grows RSS once
@@ -194,12 +196,12 @@ def run_one(args: argparse.Namespace, workers: int, sessions: int, tmp: Path) ->
         )
         errors += merged(again, "errors")
         again_connected = sum(int(r["connected"]) for r in again)
-        wait_until(lambda: active_sockets(stack.url) == again_connected, 60, "sockets")
+        wait_until(lambda: active_sockets(stack.gateway_ops_url) == again_connected, 60, "sockets")
         wait_idle(redis, names)
         errors += merged(pool.call("disconnect", [{}] * procs, timeout=300), "errors")
-        settle(stack.url, gateway_pid, args.settle)
+        settle(stack.gateway_ops_url, gateway_pid, args.settle)
         rss_after_again = read_rss_kb(gateway_pid)
-        metrics = gateway_metrics(stack.url)
+        metrics = gateway_metrics(stack.gateway_ops_url)
         load = os.getloadavg()[0]
     finally:
         if pool is not None:

@@ -178,6 +178,6 @@ async def test_a_burst_wider_than_the_redis_pool_waits_for_connections(
     )
     assert not any(e.name == "error" for c in clients for e in c.events)
     async with httpx.AsyncClient() as http:
-        metrics = (await http.get(f"{stack.url}/metrics")).text
+        metrics = (await http.get(f"{stack.gateway_ops_url}/metrics")).text
     held = [line for line in metrics.splitlines() if line.startswith(ENGINEIO_GAUGE)]
     assert held and float(held[0].split()[-1]) >= 40

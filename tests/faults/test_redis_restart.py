@@ -105,7 +105,7 @@ def _ready_status(url: str) -> int:
 
 
 async def _all_ready(stack: LocalStack, timeout: float) -> None:
-    urls = {name: f"http://127.0.0.1:{port}" for name, port in stack.ports.items()}
+    urls = {name: stack.ops_url(name) for name in stack.ports}
     deadline = time.monotonic() + timeout
     while True:
         statuses = {n: await asyncio.to_thread(_ready_status, u) for n, u in urls.items()}
