@@ -138,17 +138,19 @@ def _forged(claims: dict[str, Any], secret: str = SECRET, algorithm: str = "HS25
 async def test_bad_tokens_are_refused_on_rest_and_socket(
     auth_stack: Any, client_factory: Any
 ) -> None:
-    good = _forged({})
-    header, payload, signature = good.split(".")
-    tampered_payload = payload[:-2] + ("A" if payload[-2] != "A" else "B") + payload[-1]
-    bad = {
-        "expired": _forged({"exp": int(time.time()) - 5}),
-        "tampered": f"{header}.{tampered_payload}.{signature}",
-        "other secret": _forged({}, secret="another-secret-" + "y" * 40),
-        "alg none": _forged({}, algorithm="none"),
-    }
     async with httpx.AsyncClient(base_url=auth_stack.url, timeout=20) as http:
         await _wait_manifest(http)
+        await _login(http, "alice", PASSWORD)
+        good = http.cookies["access_token"]
+        http.cookies.clear()
+        header, payload, signature = good.split(".")
+        tampered_payload = payload[:-2] + ("A" if payload[-2] != "A" else "B") + payload[-1]
+        bad = {
+            "expired": _forged({"exp": int(time.time()) - 5}),
+            "tampered": f"{header}.{tampered_payload}.{signature}",
+            "other secret": _forged({}, secret="another-secret-" + "y" * 40),
+            "alg none": _forged({}, algorithm="none"),
+        }
         assert (await http.get("/user", cookies={"access_token": good})).status_code == 200
         for name, token in bad.items():
             response = await http.get("/user", cookies={"access_token": token})
@@ -282,7 +284,7 @@ async def test_oauth_failures_redirect_to_login(auth_stack: Any) -> None:
 
 
 def _users(stack: Any, *args: str, password: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SWITCHBOARD_AUTH_DATABASE_URL": str(stack.auth_database_url)}
+    env = {**os.environ, **stack.env()}
     return subprocess.run(
         [sys.executable, "-m", "switchboard.cli", "users", *args],
         input=(password + "\n") if password is not None else None,
@@ -317,7 +319,7 @@ async def test_users_cli_end_to_end(make_stack: StackFactory) -> None:
         assert (await _login(http, "erin", "s3cret-passphrase")).status_code == 401
         assert (await _login(http, "erin", "new-passphrase-1")).status_code == 200
 
-    assert _users(stack, "remove", "erin").returncode == 0
+    assert _users(stack, "remove", "erin", "--turn-off-login").returncode == 0
     assert _users(stack, "remove", "erin").returncode == 1
     assert _users(stack, "list").stdout == ""
 

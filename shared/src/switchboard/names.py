@@ -168,6 +168,10 @@ class RedisNames:
         """Pub/sub channel announcing revoked token ids, so gateways drop their sockets."""
         return f"{self.prefix}:auth:revocations"
 
+    def user_credentials(self, identifier: str) -> str:
+        """A user's current credential version (or a tombstone), cached from the auth database."""
+        return f"{self.prefix}:auth:cred:{identifier}"
+
     def call_reply(self, call_id: str) -> str:
         """List a service blocks on for the reply to an app call."""
         return f"{self.prefix}:call:reply:{call_id}"

@@ -25,6 +25,7 @@ from switchboard.streams import Streams
 from switchboard.tokens import InvalidUserToken, decode_user_token, issue_user_token, read_token
 from switchboard_auth.callbacks import CallbackUnavailable, run_callback
 from switchboard_auth.cookies import clear_auth_cookies, set_auth_cookie
+from switchboard_auth.credentials import Credentials
 from switchboard_auth.policy import app_callbacks, login_required
 from switchboard_auth.ratelimit import LoginLimiter, Throttled
 from switchboard_auth.settings import AuthSettings
@@ -60,6 +61,7 @@ class AuthContext:
         self.ui = ui
         self.default_theme = default_theme
         self.session_lifetime = session_lifetime
+        self.credentials = Credentials(streams.redis, streams.names, users)
         self._store_cache: tuple[float, bool] = (0.0, False)
 
     async def manifest(self) -> dict[str, Any] | None:
@@ -102,9 +104,15 @@ class AuthContext:
         return request.client.host if request.client else "unknown"
 
     async def sign_in(self, request: Request, user: UserRef) -> JSONResponse:
-        persisted = await self.users.upsert(user)
-        user = user.model_copy(update={"id": persisted["id"]})
-        token = issue_user_token(self.secret(), user, self.session_lifetime)
+        secret = self.secret()
+        signed = await self.users.upsert(user)
+        if signed.created or signed.rotated:
+            # New metadata (roles) ends the tokens and sockets that carry the old.
+            await self.credentials.changed(
+                user.identifier, signed.credential_version, revoke=signed.rotated
+            )
+        user = user.model_copy(update={"id": signed.user["id"]})
+        token = issue_user_token(secret, user, self.session_lifetime, signed.credential_version)
         response = JSONResponse({"success": True})
         set_auth_cookie(
             response,
@@ -126,6 +134,8 @@ class AuthContext:
         except InvalidUserToken:
             return None
         if await self.streams.redis.exists(self.streams.names.revoked_token(decoded.token_id)):
+            return None
+        if not await self.credentials.accepts(decoded):
             return None
         return decoded.user
 
@@ -221,6 +231,11 @@ def build_router(ctx: AuthContext) -> APIRouter:
         except InvalidUserToken as exc:
             raise HTTPException(401, detail="Invalid token") from exc
         if await ctx.streams.redis.exists(ctx.streams.names.revoked_token(decoded.token_id)):
+            raise HTTPException(401, detail="Invalid token")
+        # A token Switchboard issued is exchanged only while its user's credentials are
+        # unchanged; one minted elsewhere with the secret (no ``uid``/``cv``) signs in afresh.
+        ours = decoded.credential_version is not None or decoded.user.id is not None
+        if ours and not await ctx.credentials.accepts(decoded):
             raise HTTPException(401, detail="Invalid token")
         return await ctx.sign_in(request, decoded.user)
 

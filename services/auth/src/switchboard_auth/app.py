@@ -6,15 +6,16 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from redis.asyncio import Redis
 from sqlalchemy import text
 
 from switchboard.reconnect import watch_redis
-from switchboard.service import health_router
+from switchboard.service import health_router, service_caller
 from switchboard.streams import Streams
 from switchboard_auth.api import AuthContext, build_router
 from switchboard_auth.db.engine import make_engine, make_sessionmaker
+from switchboard_auth.internal import build_internal_router
 from switchboard_auth.oauth.providers import configured_providers
 from switchboard_auth.oauth.routes import build_oauth_router
 from switchboard_auth.ratelimit import LoginLimiter
@@ -74,4 +75,8 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
     app.include_router(health_router({"redis": redis_ready, "database": database_ready}))
     app.include_router(build_router(ctx))
     app.include_router(build_oauth_router(ctx, providers))
+    app.include_router(
+        build_internal_router(ctx.credentials),
+        dependencies=[Depends(service_caller(app, "auth"))],
+    )
     return app

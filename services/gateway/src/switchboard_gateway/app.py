@@ -94,7 +94,7 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApps:
     identity = GatewayIdentity(
         redis,
         settings.names,
-        upstreams.auth,
+        upstreams,
         settings.auth_secret.get_secret_value() if settings.auth_secret else None,
         settings.cookie_name,
     )
@@ -131,7 +131,9 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApps:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await relay.start()
         revocations = asyncio.create_task(
-            listen_revocations(redis, settings.names.revocations, handlers.revoke)
+            listen_revocations(
+                redis, settings.names.revocations, handlers.revoke, handlers.revoke_user
+            )
         )
         logger.info("gateway ready", extra={"gateway_id": settings.gateway_id})
         try:

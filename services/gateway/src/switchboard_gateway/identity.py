@@ -1,7 +1,10 @@
 """Who is calling: the gateway checks every request's identity here.
 
-Tokens are verified locally (signature, expiry) and against the revocation
-list in Redis, so a logged-out token stops working on every gateway at once.
+Tokens are verified locally (signature, expiry) and against Redis: the
+revocation list (logout) and the user's current credential version (password
+change, removal, role change), in one round trip, so a token ends on every
+gateway at once. A version missing from Redis (expired, or Redis restarted)
+is asked of the auth service, which answers from its database and caches it.
 Whether login is required comes from the auth service, cached briefly.
 """
 
@@ -19,7 +22,15 @@ from redis.asyncio import Redis
 
 from switchboard.names import RedisNames
 from switchboard.schema.session import UserRef
-from switchboard.tokens import InvalidUserToken, decode_user_token, read_token
+from switchboard.tokens import (
+    NO_SUCH_USER,
+    DecodedToken,
+    InvalidUserToken,
+    credentials_current,
+    decode_user_token,
+    read_token,
+)
+from switchboard_gateway.upstream import Upstreams
 
 __all__ = ("GatewayIdentity", "Identity", "socket_headers")
 
@@ -44,13 +55,14 @@ class GatewayIdentity:
         self,
         redis: Redis,
         names: RedisNames,
-        auth: httpx.AsyncClient,
+        upstreams: Upstreams,
         secret: str | None,
         cookie_name: str,
     ) -> None:
         self.redis = redis
         self.names = names
-        self.auth = auth
+        self.upstreams = upstreams
+        self.auth: httpx.AsyncClient = upstreams.auth
         self.secret = secret
         self.cookie_name = cookie_name
         self._policy: tuple[float, bool] = (0.0, False)
@@ -75,9 +87,34 @@ class GatewayIdentity:
             decoded = decode_user_token(self.secret, token)
         except InvalidUserToken:
             return Identity(None, None, True)
-        if await self.redis.exists(self.names.revoked_token(decoded.token_id)):
+        # Without a version the token was minted elsewhere: POST /auth/jwt exchanges it.
+        if decoded.credential_version is None or not await self._valid(decoded):
             return Identity(None, None, True)
         return Identity(decoded.user, decoded.token_id, True)
+
+    async def _valid(self, decoded: DecodedToken) -> bool:
+        identifier = decoded.user.identifier
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.exists(self.names.revoked_token(decoded.token_id))
+            pipe.get(self.names.user_credentials(identifier))
+            revoked, cached = await pipe.execute()
+        if revoked:
+            return False
+        if cached is None:
+            return credentials_current(decoded, await self._ask_auth(identifier))
+        current = cached.decode() if isinstance(cached, bytes) else str(cached)
+        return credentials_current(decoded, None if current == NO_SUCH_USER else current)
+
+    async def _ask_auth(self, identifier: str) -> str | None:
+        """The user's credential version from the auth database (which refills the cache)."""
+        response = await self.auth.post(
+            "/internal/credentials",
+            json={"identifier": identifier},
+            headers=self.upstreams.token_headers("auth", None),
+        )
+        response.raise_for_status()
+        version = response.json().get("version")
+        return version if isinstance(version, str) else None
 
     async def require(self, request: Request) -> UserRef | None:
         """For REST routes: the user, None when login is off, else 401."""
