@@ -56,12 +56,15 @@ USER 10001:10001
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
   CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(os.environ['SWITCHBOARD_HEALTH_URL'], timeout=4)"]
 
-# Socket.IO, the REST facade and the web UI (public, port 8000).
+# Socket.IO, the REST facade and the web UI (public, port 8000); readiness, metrics and
+# the OpenAPI document on the operations port (8090), which no proxy may route to.
 FROM runtime AS gateway
 COPY --from=venv-gateway /app/.venv /app/.venv
 ENV SWITCHBOARD_GATEWAY_HOST=0.0.0.0 SWITCHBOARD_GATEWAY_PORT=8000 \
+    SWITCHBOARD_GATEWAY_OPS_PORT=8090 \
     SWITCHBOARD_HEALTH_URL=http://127.0.0.1:8000/healthz
 EXPOSE 8000
+EXPOSE 8090
 CMD ["python", "-m", "switchboard_gateway"]
 
 # Session state and lifecycle in Redis (internal, port 8001); also `switchboard exporter`.

@@ -3,7 +3,7 @@
 Each service of ours runs its compose ``command`` with its compose ``environment``; the
 compose hostnames become 127.0.0.1, each exposed port a free local port, bind-mount and
 image paths their sources in the repository, PostgreSQL and Redis the test servers.
-``depends_on`` is honoured: one-shots must exit 0, and a ``service_healthy`` dependency
+Every exposed port of an instance gets a free local port of its own. ``depends_on`` is honoured: one-shots must exit 0, and a ``service_healthy`` dependency
 is waited for by running that service's own compose healthcheck.
 """
 
@@ -44,12 +44,17 @@ class ComposeRunError(RuntimeError):
 class Instance:
     service: str
     index: int
-    port: int | None
+    # Exposed container port -> its local port; the first exposed one is the service's own.
+    ports: dict[str, int]
     argv: list[str]
     env: dict[str, str]
     healthcheck: list[str] | None
     log: Path
     process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def port(self) -> int | None:
+        return next(iter(self.ports.values()), None)
 
 
 @dataclass
@@ -66,8 +71,11 @@ class ComposeProcesses:
     def ours(self) -> list[str]:
         return [name for name in self.compose["services"] if name not in INFRASTRUCTURE]
 
-    def url(self, service: str, index: int = 0) -> str:
-        return f"http://127.0.0.1:{self.instances[service][index].port}"
+    def url(self, service: str, index: int = 0, exposed: str | None = None) -> str:
+        """An instance's first exposed port, or the local port standing for ``exposed``."""
+        instance = self.instances[service][index]
+        port = instance.ports[exposed] if exposed is not None else instance.port
+        return f"http://127.0.0.1:{port}"
 
     # --- translation of one compose service into local processes -----------
     def _paths(self, service: dict[str, Any]) -> dict[str, str]:
@@ -87,13 +95,11 @@ class ComposeProcesses:
     def _first_ports(self) -> dict[tuple[str, str], int]:
         ports = {}
         for name in self.ours():
-            for exposed in self.compose["services"][name].get("expose", []):
-                ports[(name, str(exposed))] = self.instances[name][0].port or 0
+            for exposed, local in self.instances[name][0].ports.items():
+                ports[(name, exposed)] = local
         return ports
 
-    def _localise(
-        self, value: str, own: str | None, port: int | None, paths: dict[str, str]
-    ) -> str:
+    def _localise(self, value: str, own: dict[str, int], paths: dict[str, str]) -> str:
         value = _REDIS_URL.sub(self.redis_url, value)
         value = _POSTGRES_URL.sub(lambda m: self.databases[m.group("db")], value)
         first = self._first_ports()
@@ -107,42 +113,32 @@ class ComposeProcesses:
             return match.group(0)
 
         value = _SERVICE_URL.sub(service_url, value)
-        if own is not None and port is not None:
-            value = value.replace(f"127.0.0.1:{own}", f"127.0.0.1:{port}")
+        for exposed, local in own.items():
+            value = value.replace(f"127.0.0.1:{exposed}", f"127.0.0.1:{local}")
         return paths.get(value, value)
 
-    def _argv(
-        self, argv: list[str], own: str | None, port: int | None, paths: dict[str, str]
-    ) -> list[str]:
+    def _argv(self, argv: list[str], own: dict[str, int], paths: dict[str, str]) -> list[str]:
         programs = {"python": sys.executable, "switchboard": tool("switchboard")}
         out = [programs.get(argv[0], argv[0])]
         for arg in argv[1:]:
-            out.append(
-                str(port)
-                if own is not None and arg == own
-                else self._localise(arg, own, port, paths)
-            )
+            out.append(str(own[arg]) if arg in own else self._localise(arg, own, paths))
         return out
-
-    def _own_port(self, name: str) -> str | None:
-        exposed = [str(p) for p in self.compose["services"][name].get("expose", [])]
-        return exposed[0] if exposed else None
 
     def _plan(self, name: str, index: int) -> Instance:
         service = self.compose["services"][name]
-        port = free_port() if self._own_port(name) else None
+        ports = {str(exposed): free_port() for exposed in service.get("expose", [])}
         test = (service.get("healthcheck") or {}).get("test")
         if test and test[0] != "CMD":
             raise ComposeRunError(f"{name}: healthcheck must use the exec form [CMD, ...]")
         log = self.workdir / f"{name}-{index}.log"
         return Instance(
-            name, index, port, service["command"], environment(service), test and test[1:], log
+            name, index, ports, service["command"], environment(service), test and test[1:], log
         )
 
     def _finalise(self, instance: Instance) -> None:
         """Translate the compose command, environment and healthcheck to local ones."""
         service = self.compose["services"][instance.service]
-        own, port = self._own_port(instance.service), instance.port
+        own = instance.ports
         paths = self._paths(service)
         inherited = {
             k: v for k, v in os.environ.items() if not k.startswith(("SWITCHBOARD_", "CHAINLIT_"))
@@ -153,15 +149,15 @@ class ComposeProcesses:
                 value = self.redis_prefix
             elif key.endswith("_HOST") and value == "0.0.0.0":
                 value = "127.0.0.1"
-            elif key.endswith("_PORT") and value == own:
-                value = str(port)
+            elif key.endswith("_PORT") and value in own:
+                value = str(own[value])
             else:
-                value = self._localise(value, own, port, paths)
+                value = self._localise(value, own, paths)
             env[key] = value
         instance.env = env
-        instance.argv = self._argv(instance.argv, own, port, paths)
+        instance.argv = self._argv(instance.argv, own, paths)
         if instance.healthcheck:
-            instance.healthcheck = self._argv(instance.healthcheck, own, port, paths)
+            instance.healthcheck = self._argv(instance.healthcheck, own, paths)
 
     # --- running ---------------------------------------------------------
     def _order(self) -> list[str]:

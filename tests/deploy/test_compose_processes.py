@@ -133,6 +133,13 @@ async def test_compose_services_carry_a_conversation(compose_stack: ComposeProce
         metrics = (await http.get(f"{compose_stack.url('exporter')}/metrics")).text
         assert "switchboard_queue_depth" in metrics
         assert "switchboard_worker_heartbeat 1.0" in metrics
-        for service in ("sessions", "auth", "persistence", "gateway"):
+        for service in ("sessions", "auth", "persistence"):
             ready = await http.get(f"{compose_stack.url(service)}/readyz")
             assert ready.status_code == 200, (service, ready.text)
+        # A gateway answers readiness and metrics on its operations port, not its public one.
+        for index in range(2):
+            ops = compose_stack.url("gateway", index, exposed="8090")
+            assert (await http.get(f"{ops}/readyz")).status_code == 200
+            assert "switchboard_gateway" in (await http.get(f"{ops}/metrics")).text
+            public = compose_stack.url("gateway", index)
+            assert (await http.get(f"{public}/readyz")).status_code == 404

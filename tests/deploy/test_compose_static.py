@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import re
 import subprocess
 import tomllib
 from pathlib import Path
@@ -177,3 +179,35 @@ def test_worker_serves_the_demo_app(compose: dict[str, Any]) -> None:
     stage = dockerfile_stages(REPO / worker["build"]["dockerfile"])[worker["build"]["target"]]
     assert "COPY examples/demo.py /app/app.py" in stage
     assert worker["command"][-1] == "/app/app.py"
+
+
+def test_gateways_trust_the_edge_network_only(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    gateway, edge = services["gateway"], services["edge"]
+    (subnet,) = [entry["subnet"] for entry in compose["networks"]["edge"]["ipam"]["config"]]
+    assert environment(gateway)["SWITCHBOARD_TRUSTED_PROXIES"] == subnet
+    assert ipaddress.ip_network(subnet).is_private
+    # Only the edge and the gateways share that network: nothing else can speak as a proxy.
+    on_edge = {name for name, s in services.items() if "edge" in (s.get("networks") or [])}
+    assert on_edge == {"gateway", "edge"}
+    assert edge["networks"] == ["edge"]
+    conf = (DEPLOY / "nginx" / "nginx.conf").read_text().splitlines()
+    nginx = "\n".join(line.split("#", 1)[0] for line in conf)
+    # The right-most hop is the peer the edge saw; the Host keeps the browser's port.
+    assert nginx.count("proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;") == 2
+    assert nginx.count("proxy_set_header Host $http_host;") == 2
+    assert "$host;" not in nginx
+
+
+def test_gateway_operations_port_is_checked_and_not_proxied(compose: dict[str, Any]) -> None:
+    gateway = compose["services"]["gateway"]
+    ops = environment(gateway)["SWITCHBOARD_GATEWAY_OPS_PORT"]
+    assert ops in [str(p) for p in gateway["expose"]]
+    assert f"127.0.0.1:{ops}/readyz" in " ".join(gateway["healthcheck"]["test"])
+    conf = (DEPLOY / "nginx" / "nginx.conf").read_text()
+    assert f"gateway:{ops}" not in conf
+    blocked = re.search(r"location ~ \^/\(([^)]*)\)", conf)
+    assert blocked is not None
+    assert {"metrics", "readyz", "docs", "redoc", r"openapi\.json"} <= set(
+        blocked.group(1).split("|")
+    )

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from typing import Any
 
@@ -212,3 +213,50 @@ def test_dev_runs_backends_as_statefulsets_and_prod_has_none() -> None:
 
 def test_k8s_config_is_the_compose_config() -> None:
     assert (K8S / "base" / "config.toml").read_text() == (DEPLOY / "config.toml").read_text()
+
+
+def test_gateway_operations_port_is_probed_and_scraped_but_never_routed(
+    rendered: tuple[str, Docs],
+) -> None:
+    _, docs = rendered
+    gateway = _one(docs, "Deployment", "switchboard-gateway")["spec"]["template"]
+    container = gateway["spec"]["containers"][0]
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    env = {v["name"]: v.get("value") for v in container.get("env", [])}
+    assert env["SWITCHBOARD_GATEWAY_OPS_PORT"] == str(ports["ops"])
+    assert container["readinessProbe"]["httpGet"]["port"] == "ops"
+    assert gateway["metadata"]["annotations"]["prometheus.io/port"] == str(ports["ops"])
+    # Neither the Service the Ingress uses nor the ingress-nginx policy carries it.
+    service = _one(docs, "Service", "switchboard-gateway")
+    assert [p["targetPort"] for p in service["spec"]["ports"]] == ["http"]
+    for policy in _find(docs, "NetworkPolicy"):
+        for rule in policy["spec"].get("ingress", []):
+            sources = {
+                peer.get("namespaceSelector", {})
+                .get("matchLabels", {})
+                .get("kubernetes.io/metadata.name")
+                for peer in rule["from"]
+            }
+            names = {p["port"] for p in rule.get("ports", [])}
+            if "ingress-nginx" in sources:
+                assert names == {"http"}, policy["metadata"]["name"]
+            if "monitoring" in sources:
+                assert "ops" in names, policy["metadata"]["name"]
+
+
+def test_gateway_trusts_forwarding_headers_from_a_documented_range_only(
+    rendered: tuple[str, Docs],
+) -> None:
+    _, docs = rendered
+    (config,) = [
+        d for d in _find(docs, "ConfigMap") if d["metadata"]["name"].startswith("switchboard-env")
+    ]
+    env = config["data"]
+    entries = [e for e in env["SWITCHBOARD_TRUSTED_PROXIES"].replace(",", " ").split() if e]
+    assert entries
+    for entry in entries:
+        network = ipaddress.ip_network(entry, strict=False)
+        assert network.prefixlen >= 8, f"{entry} trusts too much"
+        assert network.is_private, entry
+    comment = (K8S / "base" / "kustomization.yaml").read_text()
+    assert "SWITCHBOARD_TRUSTED_PROXIES" in comment and "pod CIDR" in comment
