@@ -207,6 +207,22 @@ async def test_malformed_ids_are_refused_on_every_route_with_one_log_line_each(
         assert [r["event"] for r in _log_lines(stack, service) if "exc" in r] == [], service
 
 
+async def test_nul_characters_in_text_are_dropped_never_a_server_error(alice: Alice) -> None:
+    """PostgreSQL refuses NUL in text: stored text and searches go without them."""
+    renamed = await alice.http.put(
+        "/project/thread", json={"threadId": alice.thread_id, "name": "re\x00named"}
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert (await _thread(alice))["name"] == "renamed"
+    found = await alice.http.post("/project/threads", json={"filter": {"search": "re\x00name"}})
+    assert found.status_code == 200, found.text
+    assert [t["id"] for t in found.json()["data"]] == [alice.thread_id]
+    rated = await alice.http.put(
+        "/feedback", json={"feedback": {"forId": alice.message_id, "value": 1, "comment": "\x00"}}
+    )
+    assert rated.status_code == 200, rated.text
+
+
 async def test_persistence_checks_ids_itself(stack: LocalStack, alice: Alice) -> None:
     """Defence in depth: an internal caller's bad id is a 404 or 422 there too."""
     file_id = await _upload(alice, b"kept")

@@ -62,7 +62,8 @@ class ThreadStore:
         query = select(
             t.id, t.updated_at, t.name, t.user_id, t.user_identifier, t.tags, t["metadata"]
         ).where(t.user_identifier == owner, t.deleted_at.is_(None))
-        search = request.filter.search
+        # Stored text has its NULs dropped (PostgreSQL refuses them), so the search too.
+        search = clean(request.filter.search)
         if search:
             pattern = like_pattern(search)
             in_steps = (
