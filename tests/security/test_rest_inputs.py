@@ -325,6 +325,11 @@ async def test_metadata_deeper_than_the_shared_limit_is_refused_at_the_edge(
         assert error.data["code"] == "invalid_message"
         assert f"nested deeper than {MAX_JSON_DEPTH} levels" in error.data["message"]
 
+    since = len(alice.client.events)
+    await alice.client.emit("window_message", _nested(MAX_JSON_DEPTH + 1))
+    error = await alice.client.wait_for("error", since=since)
+    assert (error.data["code"], error.data["event"]) == ("invalid_message", "window_message")
+
     deepest = _nested(MAX_JSON_DEPTH)
     taken = user_message("deep but allowed", metadata=deepest)
     await alice.client.emit("client_message", taken)

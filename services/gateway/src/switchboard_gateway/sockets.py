@@ -558,11 +558,14 @@ class SocketHandlers:
         state = await self._checked(sid, "window_message", data)
         if state is None:
             return
-        await self.streams.enqueue(
-            WindowMessageInput(
+        try:
+            item = WindowMessageInput(
                 session_id=state.session.id, thread_id=state.session.thread_id, payload=data
             )
-        )
+        except ValidationError as exc:  # nested deeper than the shared limit
+            await self._error(sid, "invalid_message", _describe(exc), "window_message")
+            return
+        await self.streams.enqueue(item)
 
     async def fetch_favorites(self, sid: str, data: Any = None) -> None:
         if await self._admit(sid, "fetch_favorites", data) is None:
