@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-import uvicorn
-
 from switchboard.logs import configure_logging
+from switchboard.service import serve
 from switchboard_persistence.app import create_app
 from switchboard_persistence.db.engine import migrate
 from switchboard_persistence.settings import PersistenceSettings
@@ -40,13 +39,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     if not getattr(args, "no_migrate", False):
         asyncio.run(migrate(settings.database_url))
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,
-    )
+    serve(create_app(settings), settings.host, settings.port)
 
 
 if __name__ == "__main__":
