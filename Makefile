@@ -51,6 +51,10 @@ lint: .venv ## ruff
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 
+.PHONY: test-web
+test-web: web/node_modules/.package-lock.json ## The web UI's unit tests (vitest)
+	cd web && npm test
+
 typecheck: .venv ## mypy --strict over shared/ and services/
 	$(UV) run --frozen mypy shared/src services/*/src
 

@@ -16,7 +16,9 @@ import uuid
 from typing import Any
 
 import httpx
+import redis.asyncio as aioredis
 
+from switchboard.names import RedisNames
 from switchboard.stack import LocalStack
 from tests.support.client import ChainlitClient, chainlit_auth, user_message
 from tests.support.fixtures import TEST_APPS, StackFactory
@@ -88,7 +90,17 @@ async def test_messages_are_shed_when_the_queue_is_full(
     assert error.data["code"] == "overloaded"
     # The shed message left no trace: a worker that starts now only runs the chat start.
     stack.start_worker(0)
-    await asyncio.sleep(3)
+    queue = RedisNames(stack.redis_prefix).queue
+    redis = aioredis.Redis.from_url(stack.redis_url)
+    try:
+        for _ in range(300):  # a cold worker process takes seconds to start
+            if await redis.zcard(queue) == 0:
+                break
+            await asyncio.sleep(0.1)
+        assert await redis.zcard(queue) == 0
+    finally:
+        await redis.aclose()
+    await asyncio.sleep(1)
     assert _replies(client, mark) == []
     await client.send("after")
     await client.wait_for("new_message", lambda m: m["output"] == "echo after", since=mark)

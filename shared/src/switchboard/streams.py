@@ -21,6 +21,7 @@ from switchboard.schema.envelope import Envelope
 from switchboard.schema.jobs import SessionInput
 from switchboard.schema.persist import ThreadUpsert, ThreadUpsertPayload
 from switchboard.schema.session import SessionRecord
+from switchboard.session_state import SessionField
 
 __all__ = (
     "APP_CALL_FUNCTION",
@@ -46,8 +47,8 @@ SESSION_TTL_MARGIN = 3600
 JOB_EXPIRES_MS = 3_600_000
 
 # KEYS: session hash, deferred list, persist stream. ARGV: event json, ttl seconds.
-_PERSIST_OR_DEFER = """
-if redis.call('HGET', KEYS[1], 'interacted') == '1' then
+_PERSIST_OR_DEFER = f"""
+if redis.call('HGET', KEYS[1], '{SessionField.INTERACTED}') == '1' then
   redis.call('XADD', KEYS[3], '*', 'e', ARGV[1])
   return 1
 end
@@ -58,8 +59,8 @@ return 0
 
 # KEYS: session hash, deferred list, persist stream. ARGV: thread upsert json.
 # Returns 1 when this call made the first interaction.
-_FIRST_INTERACTION = """
-if redis.call('HSETNX', KEYS[1], 'interacted', '1') == 0 then
+_FIRST_INTERACTION = f"""
+if redis.call('HSETNX', KEYS[1], '{SessionField.INTERACTED}', '1') == 0 then
   return 0
 end
 redis.call('XADD', KEYS[3], '*', 'e', ARGV[1])

@@ -1,5 +1,10 @@
 """Asks across the wire: emit with an ack, turn the ack into the answer on Redis.
 
+``ask`` and ``call_fn`` go out exactly as Chainlit sends them: one data argument
+and the acknowledgement, whose value is the answer. Unlike other relayed
+events they carry no stream id (Chainlit's UI would take it for the ack
+callback); a client that reconnects is shown the asks still pending instead.
+
 The worker that asked blocks on the answer list; the answer is accepted only
 while the ask is still pending for that session, so a stale or foreign ack
 changes nothing.
@@ -48,16 +53,13 @@ class AskRelay:
         self.error = error
         self._answer = streams.redis.register_script(_ANSWER_IF_PENDING)
 
-    async def emit(
-        self, sid: str, session_id: str, payload: dict[str, Any], event_id: str | None
-    ) -> None:
+    async def emit(self, sid: str, session_id: str, payload: dict[str, Any]) -> None:
         spec = AskSpec.model_validate(payload["spec"])
 
         async def on_ack(*args: Any) -> None:
             await self.answer(sid, session_id, spec, args[0] if args else None)
 
-        data: Any = (payload, event_id) if event_id else payload
-        await self.sio.emit("ask", data, to=sid, callback=on_ack)
+        await self.sio.emit("ask", payload, to=sid, callback=on_ack)
 
     async def answer(self, sid: str, session_id: str, spec: AskSpec, answer: Any) -> None:
         try:
@@ -73,18 +75,14 @@ class AskRelay:
         if not accepted:
             await self.error(sid, "unknown_ask", "this ask is no longer pending", "ask")
 
-    async def emit_call_fn(
-        self, sid: str, session_id: str, event: dict[str, Any], event_id: str | None
-    ) -> None:
+    async def emit_call_fn(self, sid: str, session_id: str, event: dict[str, Any]) -> None:
         """A copilot ``call_fn``: its ack is the answer the calling worker waits for."""
         call_id = str(event["id"])
 
         async def on_ack(*args: Any) -> None:
             await self.answer_call_fn(sid, session_id, call_id, args[0] if args else None)
 
-        payload = event["payload"]
-        data: Any = (payload, event_id) if event_id else payload
-        await self.sio.emit("call_fn", data, to=sid, callback=on_ack)
+        await self.sio.emit("call_fn", event["payload"], to=sid, callback=on_ack)
 
     async def answer_call_fn(self, sid: str, session_id: str, call_id: str, answer: Any) -> None:
         if not isinstance(answer, dict):
@@ -108,8 +106,8 @@ class AskRelay:
         pending = await resolved(self.streams.redis.hvals(names.asks(session_id)))
         for raw in pending:
             event = orjson.loads(raw)
-            await self.emit(sid, session_id, event["payload"], None)
+            await self.emit(sid, session_id, event["payload"])
         calls = await resolved(self.streams.redis.hvals(names.calls(session_id)))
         for raw in calls:
-            await self.emit_call_fn(sid, session_id, orjson.loads(raw), None)
+            await self.emit_call_fn(sid, session_id, orjson.loads(raw))
         return len(pending) + len(calls)

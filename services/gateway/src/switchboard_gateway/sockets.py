@@ -13,12 +13,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 import socketio
 from pydantic import ValidationError
 from redis.exceptions import RedisError
 
-from switchboard.aio import resolved
 from switchboard.config import AppConfig
 from switchboard.schema.client import ClientMessage, ConnectAuth
 from switchboard.schema.control import StopRequest
@@ -37,6 +35,7 @@ from switchboard.schema.jobs import (
 from switchboard.schema.persist import StepUpsert
 from switchboard.schema.session import ConnectRequest, SessionRecord, UserRef
 from switchboard.schema.steps import utc_now_iso
+from switchboard.session_state import SessionState
 from switchboard.streams import Admission, Streams, thread_created
 from switchboard_gateway.asks import AskRelay
 from switchboard_gateway.audio import AudioEvents, decode_audio_chunk
@@ -97,6 +96,7 @@ class SocketHandlers:
         self.event_rules = {**DEFAULT_RULES, **(event_rules or {})}
         self.sio = sio
         self.streams = streams
+        self.state = SessionState(streams.redis, streams.names)
         self.relay = relay
         self.upstreams = upstreams
         self.identify = identify
@@ -202,18 +202,14 @@ class SocketHandlers:
         return True
 
     async def _session_lost(self, state: SocketState) -> bool:
-        key = self.streams.names.session(state.session.id)
-        return not await resolved(self.streams.redis.hexists(key, "record"))
+        return not await self.state.alive(state.session.id)
 
     async def expire_lost_sessions(self) -> int:
         """After a Redis outage: tell every socket whose session state is gone."""
         held = [(sid, state) for sid, state in self.sockets.items() if not state.expired]
         if not held:
             return 0
-        async with self.streams.redis.pipeline(transaction=False) as pipe:
-            for _, state in held:
-                pipe.hexists(self.streams.names.session(state.session.id), "record")
-            present = await pipe.execute()
+        present = await self.state.alive_many([state.session.id for _, state in held])
         lost = [sid for (sid, _), alive in zip(held, present, strict=True) if not alive]
         expired = 0
         for sid in lost:
@@ -321,8 +317,7 @@ class SocketHandlers:
             return
         for event in (TaskEnd, ClearAsk, ClearCallFn):
             await self.sio.emit(event.model_fields["type"].default, {}, to=sid)
-        key = self.streams.names.session(session.id)
-        if not await resolved(self.streams.redis.hsetnx(key, "chat_started", "1")):
+        if not await self.state.start_chat(session.id):
             return
         manifest = await read_manifest(self.streams.redis, self.streams.names.app_manifest)
         resumable = bool((manifest or {}).get("callbacks", {}).get("on_chat_resume"))
@@ -352,14 +347,11 @@ class SocketHandlers:
 
     async def _accept_message(self, sid: str, state: SocketState, body: ClientMessage) -> None:
         # Re-read: a resume may have moved the session onto another thread.
-        raw = await resolved(
-            self.streams.redis.hget(self.streams.names.session(state.session.id), "record")
-        )
-        if raw is None:
+        record = await self.state.record(state.session.id)
+        if record is None:
             await self._expire(sid, "client_message")
             return
-        state.session = SessionRecord.model_validate_json(raw)
-        session = state.session
+        state.session = session = record
         if await self._refused(sid, session, "client_message"):
             return
         step = body.message
@@ -415,14 +407,15 @@ class SocketHandlers:
 
         The stream entry id travels as a second argument: Chainlit clients
         ignore it, Switchboard's send it back as ``lastEventId`` to resume.
+        Asks and copilot calls carry none (see ``asks``).
         """
         if 0 < self.limits.max_client_backlog < client_backlog(self.sio, sid):
             await drop_slow_client(self.sio, sid, session_id)
             return
         if event["type"] == "ask":
-            await self.asks.emit(sid, session_id, event["payload"], event_id)
+            await self.asks.emit(sid, session_id, event["payload"])
         elif event["type"] == "call_fn":
-            await self.asks.emit_call_fn(sid, session_id, event, event_id)
+            await self.asks.emit_call_fn(sid, session_id, event)
         elif event["type"] == "audio_chunk":
             payload = decode_audio_chunk(event["payload"])
             await self.sio.emit("audio_chunk", (payload, event_id), to=sid)
@@ -508,17 +501,13 @@ class SocketHandlers:
         state = await self._checked(sid, event, data)
         if state is None:
             return None
-        key = self.streams.names.session(state.session.id)
-        stored, spec = await resolved(
-            self.streams.redis.hmget(key, ["chat_settings", "chat_settings_spec"])
-        )
+        stored, spec = await self.state.chat_settings_and_spec(state.session.id)
         try:
-            values = validate_settings(orjson.loads(spec) if spec else [], data)
+            values = validate_settings(spec, data)
         except InvalidInput as exc:
             await self._error(sid, "invalid_settings", str(exc), event)
             return None
-        merged = {**(orjson.loads(stored) if stored else {}), **values}
-        return state, merged
+        return state, {**stored, **values}
 
     async def chat_settings_change(self, sid: str, data: Any = None) -> None:
         checked = await self._settings(sid, "chat_settings_change", data)
@@ -526,13 +515,7 @@ class SocketHandlers:
             return
         state, merged = checked
         session = state.session
-        await resolved(
-            self.streams.redis.hset(
-                self.streams.names.session(session.id),
-                "chat_settings",
-                orjson.dumps(merged).decode(),
-            )
-        )
+        await self.state.save_chat_settings(session.id, merged)
         await self.streams.enqueue(
             SettingsUpdateInput(
                 session_id=session.id,

@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 from switchboard.aio import resolved
 from switchboard.schema.jobs import ChatEndInput
 from switchboard.schema.session import ConnectRequest, ConnectResult, SessionRecord
+from switchboard.session_state import SessionField
 from switchboard.streams import JOB_FUNCTION, Streams
 from switchboard_sessions.errors import SessionEnded, SessionForbidden
 
@@ -21,14 +22,14 @@ logger = logging.getLogger(__name__)
 # KEYS: expiring zset. ARGV: now, limit, session key prefix, session key suffix.
 # Claims sessions whose grace ended and marks them ending, atomically, so a
 # reconnect either restores the session before this or is refused after it.
-_CLAIM_EXPIRED = """
+_CLAIM_EXPIRED = f"""
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
-local claimed = {}
+local claimed = {{}}
 for _, id in ipairs(ids) do
   if redis.call('ZREM', KEYS[1], id) == 1 then
     local key = ARGV[3] .. id .. ARGV[4]
     if redis.call('EXISTS', key) == 1 then
-      redis.call('HSET', key, 'ending', '1')
+      redis.call('HSET', key, '{SessionField.ENDING}', '1')
       table.insert(claimed, id)
     end
   end
@@ -39,11 +40,11 @@ return claimed
 # KEYS: session hash, expiring zset. ARGV: session id.
 # Returns the record if the session is live (and cancels its pending end), else
 # 'ending' or nil.
-_RESTORE = """
-if redis.call('HGET', KEYS[1], 'ending') == '1' then
+_RESTORE = f"""
+if redis.call('HGET', KEYS[1], '{SessionField.ENDING}') == '1' then
   return 'ending'
 end
-local record = redis.call('HGET', KEYS[1], 'record')
+local record = redis.call('HGET', KEYS[1], '{SessionField.RECORD}')
 if record then
   redis.call('ZREM', KEYS[2], ARGV[1])
 end
@@ -77,11 +78,11 @@ class SessionRegistry:
             created_at=time.time(),
         )
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hsetnx(key, "record", record.model_dump_json())
+            pipe.hsetnx(key, SessionField.RECORD, record.model_dump_json())
             pipe.expire(key, self.streams.session_ttl)
             created, _ = await pipe.execute()
         if not created:  # another gateway created it a moment ago
-            raw = await resolved(self.redis.hget(key, "record"))
+            raw = await resolved(self.redis.hget(key, SessionField.RECORD))
             if raw is None:
                 raise SessionEnded("session ended while connecting")
             return self._restored(request, raw)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from switchboard.schema.events import (
 )
 from switchboard.schema.history import StoredFile
 from switchboard.schema.session import SessionRecord
+from switchboard.session_state import SessionState
 from switchboard.streams import Streams, thread_created
 from switchboard_worker.threads import PersistenceClient
 
@@ -120,10 +120,7 @@ class RedisEmitter:
     async def save_chat_settings(
         self, session_id: str, values: dict[str, Any], spec: list[dict[str, Any]] | None
     ) -> None:
-        mapping = {"chat_settings": json.dumps(values)}
-        if spec is not None:
-            mapping["chat_settings_spec"] = json.dumps(spec)
-        await resolved(self._redis.hset(self._names.session(session_id), mapping=mapping))
+        await SessionState(self._redis, self._names).save_chat_settings(session_id, values, spec)
 
     async def chat_context_add(self, session_id: str, message: dict[str, Any]) -> None:
         key = self._names.chat_context(session_id)

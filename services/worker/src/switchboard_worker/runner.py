@@ -53,6 +53,7 @@ from switchboard.sdk.context import SessionContext, bind_context
 from switchboard.sdk.message import ErrorMessage, Message
 from switchboard.sdk.step import Step
 from switchboard.sdk.types import Feedback
+from switchboard.session_state import SessionState, UserSessionStore
 from switchboard.streams import Streams
 from switchboard_worker.app_calls import _user
 from switchboard_worker.emitter import RedisEmitter
@@ -78,17 +79,15 @@ class SessionRunner:
         self.threads = threads
         self.app = app
         self.config = config
-        # Values that could not be stored as JSON, kept for the session's next job here.
-        self.local_values: dict[str, dict[str, Any]] = {}
+        self.state = SessionState(streams.redis, streams.names)
+        # user_session: live objects kept here, what travels stored in Redis.
+        self.user_sessions = UserSessionStore(streams.redis, streams.names)
         self.running: dict[str, asyncio.Task[None]] = {}
         # Sessions whose running callback was cancelled by a stop request.
         self.stopping: set[str] = set()
 
     async def load_session(self, session_id: str) -> SessionRecord | None:
-        raw = await resolved(
-            self.streams.redis.hget(self.streams.names.session(session_id), "record")
-        )
-        return SessionRecord.model_validate_json(raw) if raw else None
+        return await self.state.record(session_id)
 
     async def handle(self, item: SessionInput) -> None:
         session = await self.load_session(item.session_id)
@@ -208,28 +207,28 @@ class SessionRunner:
         logger.info("session stopped", extra={"session_id": session_id})
 
     async def _context(self, session: SessionRecord) -> SessionContext:
-        redis = self.streams.redis
-        names = self.streams.names
-        async with redis.pipeline(transaction=False) as pipe:
-            pipe.hgetall(names.user_session(session.id))
-            pipe.hget(names.session(session.id), "chat_settings")
-            pipe.hvals(names.chat_context(session.id))
-            stored, settings_raw, chat = await pipe.execute()
-        values: dict[str, Any] = {k.decode(): json.loads(v) for k, v in stored.items()}
-        values.update(self.local_values.get(session.id, {}))
+        snapshot = await self.user_sessions.load(session.id)
+        chat_settings = await self.state.chat_settings(session.id)
+        chat = await resolved(self.streams.redis.hvals(self.streams.names.chat_context(session.id)))
         messages = sorted((orjson.loads(m) for m in chat), key=lambda m: m.get("createdAt") or "")
-        return SessionContext(
+        ctx = SessionContext(
             session=session,
             emitter=RedisEmitter(
                 self.streams, session, self.config.features.auto_tag_thread, self.threads
             ),
-            user_session=values,
-            chat_settings=json.loads(settings_raw) if settings_raw else {},
+            user_session=snapshot.values,
+            chat_settings=chat_settings,
             chat_messages=messages,
             author_rename=self.app.get("author_rename"),
             loop=asyncio.get_running_loop(),
             config=await self._session_config(session),
         )
+
+        async def checkpoint() -> None:
+            await self.user_sessions.save(snapshot)
+
+        ctx.checkpoint = checkpoint
+        return ctx
 
     async def _session_config(self, session: SessionRecord) -> AppConfig:
         """The app's config with the session's chat profile ``config_overrides`` applied."""
@@ -345,24 +344,8 @@ class SessionRunner:
                 "chat_profile": metadata.get("chat_profile") or session.chat_profile,
             }
         )
-        names = self.streams.names
-        restored = {
-            k: json.dumps(v)
-            for k, v in metadata.items()
-            if k not in _SESSION_METADATA_KEYS and _is_json(v)
-        }
-        async with self.streams.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(
-                names.session(session.id),
-                mapping={
-                    "record": session.model_dump_json(),
-                    "interacted": "1",
-                    "chat_settings": json.dumps(metadata.get("chat_settings") or {}),
-                },
-            )
-            if restored:
-                pipe.hset(names.user_session(session.id), mapping=restored)
-            await pipe.execute()
+        restored = {k: v for k, v in metadata.items() if k not in _SESSION_METADATA_KEYS}
+        await self.state.move_to_thread(session, metadata.get("chat_settings") or {}, restored)
         return thread, session
 
     async def _resume(self, ctx: SessionContext) -> None:
@@ -520,15 +503,12 @@ class SessionRunner:
         except Exception:
             logger.exception("session metadata not saved", extra={"session_id": ctx.session_id})
         finally:
-            self.local_values.pop(ctx.session_id, None)
+            self.user_sessions.forget(ctx.session_id)
             await self.streams.redis.delete(*self.streams.names.session_keys(ctx.session_id))
 
     async def _persist_session_metadata(self, ctx: SessionContext) -> None:
         """Keep what ``on_chat_resume`` needs in the thread (Chainlit's to_persistable)."""
-        interacted = await resolved(
-            self.streams.redis.hget(self.streams.names.session(ctx.session_id), "interacted")
-        )
-        if not interacted:
+        if not await self.state.interacted(ctx.session_id):
             return  # no thread was created for this session
         metadata: dict[str, Any] = {k: v for k, v in ctx.user_session.items() if _is_json(v)}
         metadata.update(
@@ -552,29 +532,16 @@ class SessionRunner:
         )
 
     async def _task_event(self, ctx: SessionContext, *, start: bool) -> None:
+        if not start and ctx.checkpoint is not None:
+            # What the callback changed is stored before the client hears it ended.
+            await ctx.checkpoint()
         event = TaskStart if start else TaskEnd
         await ctx.emitter.emit(event(session_id=ctx.session_id, thread_id=ctx.thread_id))
 
     async def _save_user_session(self, ctx: SessionContext) -> None:
-        if not ctx.dirty_keys:
-            return
-        if not await self.streams.redis.exists(self.streams.names.session(ctx.session_id)):
-            return  # the session ended during the callback
-        stored: dict[str, str] = {}
-        local = self.local_values.setdefault(ctx.session_id, {})
-        for key in ctx.dirty_keys:
-            value = ctx.user_session.get(key)
-            try:
-                stored[key] = json.dumps(value)
-                local.pop(key, None)
-            except (TypeError, ValueError):
-                local[key] = value
-        if stored:
-            await resolved(
-                self.streams.redis.hset(
-                    self.streams.names.user_session(ctx.session_id), mapping=stored
-                )
-            )
+        """Store every user_session value the callback set or changed in place."""
+        if ctx.checkpoint is not None:
+            await ctx.checkpoint()
 
 
 # Thread metadata keys that describe the session rather than user_session values.

@@ -98,6 +98,8 @@ class _AskMessage(Message):
             payload=AskPayload(msg=StepDict.model_validate(self.to_dict()), spec=self._spec()),
             **ids,
         )
+        if ctx.checkpoint is not None:
+            await ctx.checkpoint()  # the answer may be handled while another worker runs
         answer = await ctx.emitter.ask(event)
         self.wait_for_answer = False
         await ctx.emitter.emit(TaskEnd(**ids))

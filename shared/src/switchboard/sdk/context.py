@@ -7,7 +7,7 @@ know where their events go. Outside a callback, touching it raises.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,13 +84,15 @@ class SessionContext:
     emitter: Emitter
     config: AppConfig
     user_session: dict[str, Any] = field(default_factory=dict)
-    dirty_keys: set[str] = field(default_factory=set)
     chat_settings: dict[str, Any] = field(default_factory=dict)
     chat_messages: list[dict[str, Any]] = field(default_factory=list)
     author_rename: Callable[..., Any] | None = None
     resumed_thread: dict[str, Any] | None = None
     loop: asyncio.AbstractEventLoop | None = None
     background: set[asyncio.Task[Any]] = field(default_factory=set)
+    # Stores user_session as it is now; run before the session may move to
+    # another worker (an ask's wait) and when a callback ends.
+    checkpoint: Callable[[], Awaitable[None]] | None = None
 
     @property
     def session_id(self) -> str:

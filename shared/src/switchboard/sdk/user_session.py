@@ -1,8 +1,10 @@
 """``user_session``: per-session values shared by every worker.
 
-JSON-serialisable values are written back to Redis when the callback ends and
-seen by whichever worker runs the session next. Other values (clients,
-chains) stay in the worker that set them; see docs/user-session.md.
+Values are Chainlit's: ``get`` returns the object itself, so changing it in
+place changes the session. The worker stores every value that travels as JSON
+when the callback ends (and before an ask waits); others (clients, chains)
+stay in the worker that holds them. See docs/user-session.md and
+``switchboard.session_state.UserSessionStore``.
 """
 
 from __future__ import annotations
@@ -34,9 +36,7 @@ class UserSession:
     def set(self, key: str, value: Any) -> None:
         if key in _BUILTIN:
             raise KeyError(f"user_session key {key!r} is managed by Switchboard")
-        ctx = get_context()
-        ctx.user_session[key] = value
-        ctx.dirty_keys.add(key)
+        get_context().user_session[key] = value
 
 
 user_session = UserSession()
