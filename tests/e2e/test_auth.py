@@ -295,6 +295,7 @@ def _users(stack: Any, *args: str, password: str | None = None) -> subprocess.Co
     )
 
 
+@pytest.mark.timeout(300)  # nine CLI processes, each a fresh interpreter
 async def test_users_cli_end_to_end(make_stack: StackFactory) -> None:
     stack = make_stack(TEST_APPS / "store_app.py", extra_env={"CHAINLIT_AUTH_SECRET": SECRET})
     added = _users(stack, "add", "erin", "--display-name", "Erin", password="s3cret-passphrase")

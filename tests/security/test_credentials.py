@@ -30,6 +30,8 @@ SECRET = "test-auth-secret-" + "c" * 40
 PASSWORD = "first-passphrase"
 NEW_PASSWORD = "second-passphrase"
 THREADS = {"pagination": {"first": 5}, "filter": {}}
+# Each test runs the users CLI a few times, each run a fresh interpreter.
+pytestmark = pytest.mark.timeout(300)
 
 
 def _users(stack: Any, *args: str, password: str | None = None) -> subprocess.CompletedProcess[str]:
