@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import signal
 from typing import Any
 
@@ -79,7 +80,7 @@ async def test_session_moved_between_workers_keeps_everything_that_travels(
     # The in-process client stays in the worker that made it: a worker that never
     # ran the session rebuilds it, one that keeps running it keeps it.
     assert answers[6]["note"] == "client rebuilt"
-    for before, after in zip(answers, answers[1:], strict=False):
+    for before, after in itertools.pairwise(answers):
         if after["pid"] == before["pid"]:
             assert after["note"] == "client kept", answers
 

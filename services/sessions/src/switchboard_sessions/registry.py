@@ -37,16 +37,24 @@ end
 return claimed
 """
 
-# KEYS: session hash, expiring zset. ARGV: session id.
-# Returns the record if the session is live (and cancels its pending end), else
-# 'ending' or nil.
+# KEYS: session hash, expiring zset. ARGV: session id, requester ("=" + identifier,
+# or "" when anonymous). Returns the record if the session is live, else 'ending' or
+# nil. Only its owner's reconnect cancels its pending end: a refused attempt by
+# someone else must not keep another user's session (and its on_chat_end) alive.
 _RESTORE = f"""
 if redis.call('HGET', KEYS[1], '{SessionField.ENDING}') == '1' then
   return 'ending'
 end
 local record = redis.call('HGET', KEYS[1], '{SessionField.RECORD}')
 if record then
-  redis.call('ZREM', KEYS[2], ARGV[1])
+  local user = cjson.decode(record)['user']
+  local owner = ''
+  if type(user) == 'table' and type(user['identifier']) == 'string' then
+    owner = '=' .. user['identifier']
+  end
+  if owner == ARGV[2] then
+    redis.call('ZREM', KEYS[2], ARGV[1])
+  end
 end
 return record
 """
@@ -63,7 +71,10 @@ class SessionRegistry:
 
     async def connect(self, request: ConnectRequest) -> ConnectResult:
         key = self.names.session(request.session_id)
-        existing = await self._restore(keys=[key, self.names.expiring], args=[request.session_id])
+        requester = f"={request.user.identifier}" if request.user else ""
+        existing = await self._restore(
+            keys=[key, self.names.expiring], args=[request.session_id, requester]
+        )
         if existing is not None:
             return self._restored(request, existing)
         record = SessionRecord(
