@@ -91,3 +91,27 @@ async def test_two_users_interleaved_keep_their_own_identity(password_stack: Any
         # Bob's logout ends bob, not alice.
         assert (await bob.post("/logout")).status_code == 200
         assert (await alice.get("/user")).json()["identifier"] == "alice"
+
+
+async def test_auth_service_away_is_a_clear_503(password_stack: Any, client_factory: Any) -> None:
+    async with httpx.AsyncClient(base_url=password_stack.url, timeout=20) as alice:
+        await _login_required(alice)
+        assert (
+            await alice.post("/login", data={"username": "alice", "password": PASSWORD})
+        ).status_code == 200
+        token = alice.cookies["access_token"]
+        password_stack.kill("auth")
+        await asyncio.sleep(2.5)  # the gateway's cached login policy runs out
+        settings = await alice.get("/project/settings")
+        assert settings.status_code == 503, settings.text
+        assert settings.json() == {"detail": "Sign-in is briefly unavailable; try again"}
+        assert settings.headers["retry-after"] == "2"
+
+    client: ChainlitClient = client_factory(
+        password_stack.url, headers={"Cookie": f"access_token={token}"}
+    )
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await client.connect()
+    assert client.connect_error == {"message": "service unavailable"}
+    log = "".join(p.read_text() for p in password_stack.log_dir.glob("gateway*.log"))
+    assert "Traceback" not in log

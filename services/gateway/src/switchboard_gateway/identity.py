@@ -32,11 +32,15 @@ from switchboard.tokens import (
 )
 from switchboard_gateway.upstream import Upstreams
 
-__all__ = ("GatewayIdentity", "Identity", "socket_headers")
+__all__ = ("GatewayIdentity", "Identity", "IdentityUnavailable", "socket_headers")
 
 logger = logging.getLogger(__name__)
 
 _POLICY_TTL_S = 2.0
+
+
+class IdentityUnavailable(Exception):
+    """The auth service could not be asked; the caller is told to try again (503)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +75,11 @@ class GatewayIdentity:
         at, required = self._policy
         if time.monotonic() - at < _POLICY_TTL_S:
             return required
-        response = await self.auth.get("/auth/config")
-        response.raise_for_status()
+        try:
+            response = await self.auth.get("/auth/config")
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise IdentityUnavailable(f"auth service: {exc!r}") from exc
         required = bool(response.json().get("requireLogin"))
         self._policy = (time.monotonic(), required)
         return required
@@ -107,18 +114,29 @@ class GatewayIdentity:
 
     async def _ask_auth(self, identifier: str) -> str | None:
         """The user's credential version from the auth database (which refills the cache)."""
-        response = await self.auth.post(
-            "/internal/credentials",
-            json={"identifier": identifier},
-            headers=self.upstreams.token_headers("auth", None),
-        )
-        response.raise_for_status()
+        try:
+            response = await self.auth.post(
+                "/internal/credentials",
+                json={"identifier": identifier},
+                headers=self.upstreams.token_headers("auth", None),
+            )
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise IdentityUnavailable(f"auth service: {exc!r}") from exc
         version = response.json().get("version")
         return version if isinstance(version, str) else None
 
     async def require(self, request: Request) -> UserRef | None:
         """For REST routes: the user, None when login is off, else 401."""
-        identity = await self(request.headers)
+        try:
+            identity = await self(request.headers)
+        except IdentityUnavailable as exc:
+            logger.warning("identity check unavailable", extra={"error": str(exc)})
+            raise HTTPException(
+                status_code=503,
+                detail="Sign-in is briefly unavailable; try again",
+                headers={"Retry-After": "2"},
+            ) from exc
         if identity.refused:
             raise HTTPException(status_code=401, detail="Invalid authentication token")
         return identity.user

@@ -45,7 +45,7 @@ from switchboard_gateway.event_limits import (
     EventBuckets,
     EventRule,
 )
-from switchboard_gateway.identity import GatewayIdentity, socket_headers
+from switchboard_gateway.identity import GatewayIdentity, IdentityUnavailable, socket_headers
 from switchboard_gateway.limits import InputLimits, client_backlog, drop_slow_client
 from switchboard_gateway.metrics import ACTIVE_SOCKETS, CLIENT_EVENTS, REFUSED
 from switchboard_gateway.relay import FROM_START, StreamRelay
@@ -234,7 +234,11 @@ class SocketHandlers:
             raise socketio.exceptions.ConnectionRefusedError(
                 f"invalid connect auth payload: {fields}"
             ) from exc
-        identity = await self.identify(socket_headers(environ))
+        try:
+            identity = await self.identify(socket_headers(environ))
+        except IdentityUnavailable as exc:
+            REFUSED.labels(code="identity_unavailable").inc()
+            raise socketio.exceptions.ConnectionRefusedError("service unavailable") from exc
         if identity.refused:
             REFUSED.labels(code="authentication").inc()
             raise socketio.exceptions.ConnectionRefusedError("authentication failed")
