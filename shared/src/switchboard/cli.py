@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -28,6 +29,19 @@ def _find_config(app_path: Path) -> Path | None:
     return None
 
 
+def _check_app(target: Path, config_file: Path | None) -> bool:
+    """Import the app as a worker would, before anything starts (Chainlit fails fast too).
+
+    The check runs in its own process, with the ``chainlit`` alias the worker
+    installs; its output (the import error and traceback) goes to the terminal.
+    """
+    env = {**os.environ, "SWITCHBOARD_LOG_JSON": "false"}
+    if config_file is not None:
+        env["SWITCHBOARD_CONFIG_FILE"] = str(config_file)
+    command = [sys.executable, "-m", "switchboard_worker", "--check", str(target.resolve())]
+    return subprocess.run(command, env=env, check=False).returncode == 0
+
+
 @app.command()
 def run(
     target: Annotated[Path, typer.Argument(help="The app module, e.g. app.py")],
@@ -45,6 +59,10 @@ def run(
     if not target.is_file():
         typer.echo(f"switchboard run: no such app module: {target}", err=True)
         raise typer.Exit(2)
+    config_file = _find_config(target)
+    if not _check_app(target, config_file):
+        typer.echo(f"switchboard run: {target} cannot be loaded (see the error above)", err=True)
+        raise typer.Exit(1)
     state_dir = Path(".switchboard")
     state_dir.mkdir(exist_ok=True)
     redis: LocalRedis | None = None
@@ -61,7 +79,7 @@ def run(
         database_url=database_url
         or f"sqlite+aiosqlite:///{(state_dir / 'switchboard.db').resolve()}",
         auth_database_url=f"sqlite+aiosqlite:///{(state_dir / 'auth.db').resolve()}",
-        config_file=_find_config(target),
+        config_file=config_file,
         gateway_port=port,
         workers=workers,
         log_json=False,

@@ -7,10 +7,11 @@ service's factory, never at import.
 
 from __future__ import annotations
 
+import functools
 import secrets
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -19,12 +20,21 @@ from switchboard.names import RedisNames
 
 __all__ = (
     "AppConfig",
+    "AudioFeature",
+    "ChainlitConfig",
+    "ChainlitConfigOverrides",
     "ConfigError",
     "FeaturesConfig",
+    "FeaturesSettings",
+    "McpFeature",
     "ProjectConfig",
+    "ProjectSettings",
     "Settings",
+    "SpontaneousFileUploadFeature",
+    "UISettings",
     "UiConfig",
     "apply_overrides",
+    "config",
     "load_app_config",
 )
 
@@ -198,3 +208,44 @@ class Settings(BaseSettings):
 
 def generate_secret(length: int = 64) -> str:
     return secrets.token_urlsafe(length)[:length]
+
+
+# Chainlit's names for the same models (``chainlit.config``), for app code.
+ProjectSettings = ProjectConfig
+FeaturesSettings = FeaturesConfig
+UISettings = UiConfig
+McpFeature = McpConfig
+AudioFeature = AudioConfig
+SpontaneousFileUploadFeature = SpontaneousFileUpload
+ChainlitConfig = AppConfig
+
+
+class ChainlitConfigOverrides(BaseModel):
+    """A chat profile's ``config_overrides``: only the fields given are applied."""
+
+    ui: UiConfig | None = None
+    features: FeaturesConfig | None = None
+    project: ProjectConfig | None = None
+
+    def to_overrides(self) -> dict[str, Any]:
+        """The deep-merge patch ``apply_overrides`` takes: what the app set, nothing else."""
+        patch: dict[str, Any] = self.model_dump(exclude_unset=True)
+        return patch
+
+
+@functools.cache
+def _app_config_from_env() -> AppConfig:
+    return Settings().app_config()
+
+
+if TYPE_CHECKING:
+    config: AppConfig
+else:
+
+    def __getattr__(name: str) -> Any:
+        # ``from chainlit.config import config``: this process's config.toml, read on
+        # first use (never at import). Changing it changes this worker's copy only.
+        # (Defined for the interpreter only, so the type checker still flags typos.)
+        if name == "config":
+            return _app_config_from_env()
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

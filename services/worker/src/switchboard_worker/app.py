@@ -25,7 +25,7 @@ from switchboard_worker.tasks import SessionDrainer, run_session
 from switchboard_worker.threads import PersistenceClient
 from switchboard_worker.worker import WakeableWorker
 
-__all__ = ("create_worker",)
+__all__ = ("create_worker", "load_checked_app")
 
 logger = logging.getLogger(__name__)
 
@@ -50,12 +50,17 @@ def require_login_secret(app: AppCallbacks) -> None:
         )
 
 
-def create_worker(settings: WorkerSettings) -> WakeableWorker:
+def load_checked_app(settings: WorkerSettings) -> tuple[AppCallbacks, AppConfig]:
+    """Everything a worker checks before it takes jobs (``--check`` stops here)."""
     if settings.app is None:
         raise SystemExit("no app module: pass APP.py or set SWITCHBOARD_APP")
     app = load_app(settings.app)
     require_login_secret(app)
-    config = settings.app_config()
+    return app, settings.app_config()
+
+
+def create_worker(settings: WorkerSettings) -> WakeableWorker:
+    app, config = load_checked_app(settings)
     names = settings.names
 
     async def on_startup(ctx: dict[str, Any]) -> None:

@@ -1,4 +1,8 @@
-"""Load an app module the way ``chainlit run app.py`` does."""
+"""Load an app module the way ``chainlit run app.py`` does.
+
+``import chainlit`` in the app gives Switchboard's SDK: the alias is installed
+first (``switchboard.chainlit_compat``), ahead of any installed Chainlit.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
+from switchboard import chainlit_compat
 from switchboard.sdk.callbacks import AppCallbacks, registry
 
 __all__ = ("AppLoadError", "load_app")
@@ -19,6 +24,7 @@ def load_app(path: Path) -> AppCallbacks:
     path = path.resolve()
     if not path.is_file():
         raise AppLoadError(f"app module not found: {path}")
+    chainlit_compat.install()
     app_dir = str(path.parent)
     if app_dir not in sys.path:
         sys.path.insert(0, app_dir)

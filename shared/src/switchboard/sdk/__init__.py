@@ -44,6 +44,7 @@ from switchboard.sdk.chat_context import chat_context
 from switchboard.sdk.chat_settings import ChatSettings
 from switchboard.sdk.context import ContextError, Emitter, SessionContext, context
 from switchboard.sdk.copilot import CallFnTimeoutError, CopilotFunction
+from switchboard.sdk.dicts import GenerationMessage
 from switchboard.sdk.element import (
     Audio,
     CustomElement,
@@ -62,6 +63,12 @@ from switchboard.sdk.element import (
     Video,
 )
 from switchboard.sdk.generation import ChatGeneration, CompletionGeneration
+from switchboard.sdk.ignored_hooks import (
+    data_layer,
+    on_mcp_connect,
+    on_mcp_disconnect,
+    on_slack_reaction_added,
+)
 from switchboard.sdk.instrumentation import instrument_mistralai, instrument_openai
 from switchboard.sdk.message import ErrorMessage, Message
 from switchboard.sdk.step import Step, step
@@ -73,6 +80,7 @@ from switchboard.sdk.types import (
     Starter,
     StarterCategory,
 )
+from switchboard.sdk.unavailable import UnavailableError
 from switchboard.sdk.user import PersistedUser, User
 from switchboard.sdk.user_session import user_session
 from switchboard.sdk.utils import make_async, run_sync, send_window_message, sleep
@@ -102,6 +110,7 @@ __all__ = (
     "ErrorMessage",
     "Feedback",
     "File",
+    "GenerationMessage",
     "Image",
     "InputAudioChunk",
     "Message",
@@ -120,6 +129,7 @@ __all__ = (
     "TaskList",
     "TaskStatus",
     "Text",
+    "UnavailableError",
     "User",
     "Video",
     "action_callback",
@@ -127,6 +137,7 @@ __all__ = (
     "cache",
     "chat_context",
     "context",
+    "data_layer",
     "header_auth_callback",
     "input_widget",
     "instrument_mistralai",
@@ -143,10 +154,13 @@ __all__ = (
     "on_chat_start",
     "on_feedback",
     "on_logout",
+    "on_mcp_connect",
+    "on_mcp_disconnect",
     "on_message",
     "on_settings_edit",
     "on_settings_update",
     "on_shared_thread_view",
+    "on_slack_reaction_added",
     "on_stop",
     "on_window_message",
     "password_auth_callback",
@@ -170,10 +184,21 @@ _LAZY = {
 }
 
 
+# Chainlit names Switchboard does not provide, with what to use instead.
+_NOT_PROVIDED = {
+    "SemanticKernelFilter": "Switchboard has no Semantic Kernel integration; wrap calls in "
+    "cl.Step(type='llm') or use instrument_openai()",
+}
+
+
 def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'switchboard' has no attribute {name!r}")
     import importlib
 
+    if name == "server":  # Chainlit loads ``cl.server`` on first use too
+        return importlib.import_module("switchboard.server")
+    module = _LAZY.get(name)
+    if module is None:
+        hint = _NOT_PROVIDED.get(name)
+        suffix = f": {hint}" if hint else ""
+        raise AttributeError(f"module 'switchboard' has no attribute {name!r}{suffix}")
     return getattr(importlib.import_module(module), name)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from switchboard.config import ChainlitConfigOverrides
+
 __all__ = ("ChatProfile", "Feedback", "Mode", "ModeOption", "Starter", "StarterCategory")
 
 
@@ -38,6 +40,13 @@ class StarterCategory:
         }
 
 
+def _overrides(value: dict[str, Any] | ChainlitConfigOverrides | None) -> dict[str, Any] | None:
+    """A dict as given, or a ``ChainlitConfigOverrides`` as the fields the app set."""
+    if isinstance(value, ChainlitConfigOverrides):
+        return value.to_overrides()
+    return value
+
+
 @dataclass
 class ChatProfile:
     name: str
@@ -46,8 +55,9 @@ class ChatProfile:
     display_name: str | None = None
     default: bool = False
     starters: list[Starter] | None = None
-    # Deep-merged into ``ui``/``features``/``project`` for sessions of this profile.
-    config_overrides: dict[str, Any] | None = None
+    # Deep-merged into ``ui``/``features``/``project`` for sessions of this profile: a
+    # dict, or Chainlit's ``ChainlitConfigOverrides``.
+    config_overrides: dict[str, Any] | ChainlitConfigOverrides | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -57,7 +67,7 @@ class ChatProfile:
             "display_name": self.display_name,
             "default": self.default,
             "starters": [s.to_dict() for s in self.starters] if self.starters else None,
-            "config_overrides": self.config_overrides,
+            "config_overrides": _overrides(self.config_overrides),
         }
 
 

@@ -1,0 +1,5 @@
+"""Chainlit's ``chainlit.action``."""
+
+from switchboard.sdk.action import Action
+
+__all__ = ("Action",)

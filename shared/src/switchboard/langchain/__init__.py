@@ -1,0 +1,3 @@
+"""Chainlit's ``chainlit.langchain`` package (its handlers are in ``callbacks``)."""
+
+__all__ = ()

@@ -1,0 +1,38 @@
+"""Chainlit decorators for features Switchboard does not run (yet).
+
+They accept the function, so an app that defines them loads and serves chats,
+and log once which callback will not be called and what Switchboard does instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+__all__ = ("data_layer", "on_mcp_connect", "on_mcp_disconnect", "on_slack_reaction_added")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+logger = logging.getLogger(__name__)
+
+
+def _ignored(name: str, instead: str) -> Callable[[F], F]:
+    def decorator(func: F) -> F:
+        logger.warning("@%s %s is not called: %s", name, getattr(func, "__name__", func), instead)
+        return func
+
+    decorator.__name__ = name
+    return decorator
+
+
+data_layer = _ignored(
+    "data_layer",
+    "Switchboard's persistence service stores threads, steps, elements and feedback "
+    "(SWITCHBOARD_DATABASE_URL); custom data layers are not used yet",
+)
+on_mcp_connect = _ignored("on_mcp_connect", "Switchboard does not connect MCP servers yet")
+on_mcp_disconnect = _ignored("on_mcp_disconnect", "Switchboard does not connect MCP servers yet")
+on_slack_reaction_added = _ignored(
+    "on_slack_reaction_added", "Switchboard serves the web UI only, not Slack"
+)

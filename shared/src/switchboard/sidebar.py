@@ -1,0 +1,5 @@
+"""Chainlit's ``chainlit.sidebar``."""
+
+from switchboard.sdk.element import ElementSidebar
+
+__all__ = ("ElementSidebar",)
