@@ -73,6 +73,26 @@ PATHS: dict[str, tuple[str, ...]] = {
     ),
 }  # fmt: skip
 
+# Chainlit 2.12's ``cl.__all__``; Switchboard has no Semantic Kernel integration.
+CHAINLIT_ALL = (
+    "Action", "AskActionMessage", "AskElementMessage", "AskFileMessage", "AskUserMessage",
+    "AsyncLangchainCallbackHandler", "Audio", "ChatGeneration", "ChatProfile", "ChatSettings",
+    "CompletionGeneration", "CopilotFunction", "CustomElement", "Dataframe", "ElementSidebar",
+    "ErrorMessage", "File", "GenerationMessage", "Image", "InputAudioChunk",
+    "LangchainCallbackHandler", "LlamaIndexCallbackHandler", "Message", "Mode", "ModeOption",
+    "OutputAudioChunk", "Pdf", "PersistedUser", "Plotly", "Pyplot", "SemanticKernelFilter",
+    "Starter", "StarterCategory", "Step", "Task", "TaskList", "TaskStatus", "Text", "User",
+    "Video", "__version__", "action_callback", "author_rename", "cache", "chat_context",
+    "context", "data_layer", "header_auth_callback", "input_widget", "instrument_mistralai",
+    "instrument_openai", "make_async", "oauth_callback", "on_app_shutdown", "on_app_startup",
+    "on_audio_chunk", "on_audio_end", "on_audio_start", "on_chat_end", "on_chat_resume",
+    "on_chat_start", "on_feedback", "on_logout", "on_mcp_connect", "on_mcp_disconnect",
+    "on_message", "on_settings_edit", "on_settings_update", "on_shared_thread_view",
+    "on_slack_reaction_added", "on_stop", "on_window_message", "password_auth_callback",
+    "run_sync", "send_window_message", "set_chat_profiles", "set_starter_categories",
+    "set_starters", "sleep", "step", "user_session",
+)  # fmt: skip
+
 # Run in a fresh interpreter: install the alias as the worker's loader does, then import
 # each path under both names. A fake Chainlit distribution first on sys.path must lose.
 PROBE = textwrap.dedent(
@@ -81,6 +101,7 @@ PROBE = textwrap.dedent(
     from switchboard import chainlit_compat
 
     paths = json.loads(sys.argv[1])
+    top_level = json.loads(sys.argv[2])
     chainlit_compat.install()
     import chainlit
     import switchboard
@@ -113,6 +134,11 @@ PROBE = textwrap.dedent(
         "user_session": type(chainlit.user_session).__name__,
         "chat_context": type(chainlit.chat_context).__name__,
     }
+    from chainlit.config import config
+
+    report["config_ui_name"] = config.ui.name
+    report["missing_top_level"] = [name for name in top_level if not hasattr(chainlit, name)]
+    report["server_attribute"] = chainlit.server is importlib.import_module("chainlit.server")
     try:
         importlib.import_module("chainlit.socket")
     except ModuleNotFoundError as exc:
@@ -127,9 +153,11 @@ def probe(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     fake = tmp_path_factory.mktemp("site") / "chainlit"
     fake.mkdir()
     (fake / "__init__.py").write_text("raise RuntimeError('the installed Chainlit was imported')\n")
-    env = {**os.environ, "PYTHONPATH": str(fake.parent)}
+    config = fake.parent / "config.toml"
+    config.write_text('[UI]\nname = "Probe"\n')
+    env = {**os.environ, "PYTHONPATH": str(fake.parent), "SWITCHBOARD_CONFIG_FILE": str(config)}
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(PATHS)],
+        [sys.executable, "-c", PROBE, json.dumps(PATHS), json.dumps(CHAINLIT_ALL)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -158,6 +186,9 @@ def test_chainlit_is_switchboard_even_with_chainlit_installed(probe: dict[str, A
         "user_session": "UserSession",
         "chat_context": "ChatContext",
     }
+    assert probe["missing_top_level"] == ["SemanticKernelFilter"]
+    assert probe["server_attribute"] is True
+    assert probe["config_ui_name"] == "Probe"  # chainlit.config.config is the app's config.toml
     # Chainlit's internals are not aliased to Switchboard's: a clear error names the list.
     assert "chainlit.socket" in probe["unknown"] and "docs/chainlit-compat.md" in probe["unknown"]
 
