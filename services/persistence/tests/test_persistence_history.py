@@ -263,10 +263,15 @@ async def test_element_upserts_are_idempotent_and_deletes_remove_the_object(
     first = element_upsert(tid, id=element, chainlitKey=file["id"], name="v1")
     await _repo(app).apply([thread_upsert(tid, **_owner(ALICE)), first, first])
     await _repo(app).apply([element_upsert(tid, id=element, chainlitKey=file["id"], name="v2")])
-    # Same id in another thread: changes nothing.
-    await _repo(app).apply([element_upsert(new_id(), id=element, name="hijack")])
+    # The same id in another thread is an element of that thread, and goes with it alone.
+    other = new_id()
+    await _repo(app).apply(
+        [element_upsert(other, id=element, chainlitKey=file["id"], name="other")]
+    )
+    await _repo(app).apply([element_delete(other, element)])
     elements = (await client.get(f"/threads/{tid}", headers=auth(ALICE))).json()["elements"]
     assert [(e["id"], e["name"]) for e in elements] == [(element, "v2")]
+    assert await storage.exists(file["objectKey"])
 
     await _repo(app).apply([element_delete(tid, element)])
     assert (await client.get(f"/threads/{tid}", headers=auth(ALICE))).json()["elements"] == []
@@ -332,6 +337,13 @@ async def test_feedback_is_embedded_and_upserted(app: FastAPI, client: httpx.Asy
         "/feedback", json={"forId": step, "value": 1, "threadId": new_id()}, headers=auth(ALICE)
     )
     assert wrong_thread.status_code == 404
+    # Ids are minted here: one nobody holds is not adopted, nor one of another step.
+    for forged in (
+        {"forId": step, "value": 1, "id": new_id()},
+        {"forId": new_id(), "value": 1, "id": fid},
+    ):
+        refused = await client.put("/feedback", json=forged, headers=auth(ALICE))
+        assert (refused.status_code, refused.json()) == (404, {"detail": "Feedback not found"})
 
     gone = await client.delete(f"/feedback/{fid}", headers=auth(ALICE))
     assert gone.json() == {"success": True}

@@ -124,20 +124,29 @@ async def test_a_thread_never_changes_owner(repository: Repository) -> None:
     assert (thread.name, thread.userIdentifier, thread.metadata) == ("mine", "alice", {})
 
 
-async def test_a_step_id_from_another_thread_changes_nothing(repository: Repository) -> None:
-    victim, attacker, sid = new_id(), new_id(), new_id()
-    await repository.apply([step_upsert(victim, id=sid, type="user_message", output="secret")])
-    await repository.apply(
-        [
-            step_upsert(attacker, id=sid, type="user_message", output="overwritten"),
-            step_delete(attacker, sid),
-        ]
+async def test_a_step_id_used_in_another_thread_is_a_step_of_its_own(
+    repository: Repository,
+) -> None:
+    """Clients choose step ids: reusing one elsewhere neither changes nor reveals the first."""
+    victim, other, sid = new_id(), new_id(), new_id()
+    newer = step_upsert(victim, id=sid, type="user_message", output="secret")
+    older = step_upsert(other, id=sid, type="user_message", output="mine").model_copy(
+        update={"ts": newer.ts - 60}
     )
-    thread = await repository.get_thread(victim)
-    assert thread is not None
-    assert [(s.id, s.output) for s in thread.steps] == [(sid, "secret")]
-    other = await repository.get_thread(attacker)
-    assert other is not None and other.steps == []
+    await repository.apply([newer])
+    # Older than the victim's write: versions are per thread, so it is still applied.
+    await repository.apply([older])
+
+    async def steps(tid: str) -> list[tuple[str, str | None]]:
+        thread = await repository.get_thread(tid)
+        assert thread is not None
+        return [(s.id, s.output) for s in thread.steps]
+
+    assert await steps(victim) == [(sid, "secret")]
+    assert await steps(other) == [(sid, "mine")]
+    await repository.apply([step_upsert(other, id=sid, output="edited"), step_delete(other, sid)])
+    assert await steps(victim) == [(sid, "secret")]
+    assert await steps(other) == []
 
 
 async def test_delete_removes_the_step_and_its_descendants(repository: Repository) -> None:

@@ -59,7 +59,7 @@ async def _attach_file(conn: AsyncConnection, key: str, thread_id: str) -> Any:
 async def upsert_element(
     conn: AsyncConnection, event: ElementUpsert, thread_id: str, at: datetime
 ) -> None:
-    """Insert or replace the element by id, within its thread only."""
+    """Insert or replace the element by its id within its thread."""
     element = event.payload
     file = await _attach_file(conn, element.chainlitKey, thread_id) if element.chainlitKey else None
     row: dict[str, Any] = {
@@ -85,10 +85,8 @@ async def upsert_element(
     stmt = insert_for(conn, ELEMENTS).values(**cast(dict[str, Any], clean(row)))
     kept = {"id", "thread_id", "created_at"}
     stmt = stmt.on_conflict_do_update(
-        index_elements=["id"],
+        index_elements=["thread_id", "id"],
         set_={key: stmt.excluded[key] for key in row if key not in kept},
-        # An id that collides with another thread's element changes nothing.
-        where=ELEMENTS.c.thread_id == stmt.excluded.thread_id,
     )
     await conn.execute(stmt)
 

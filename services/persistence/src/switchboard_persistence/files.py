@@ -103,7 +103,11 @@ class FileStore:
         return FileRecord.of(row._mapping) if row is not None else None
 
     async def get_shown(self, file_id: str, thread_id: str) -> FileRecord | None:
-        """A file an element of the (live) thread shows: all a shared thread's viewer may read."""
+        """A file of the (live) thread that one of its elements shows.
+
+        All a shared thread's viewer may read: an element names its file by id, and
+        that id may name another thread's file, which is never served here.
+        """
         e, t = ELEMENTS.c, THREADS.c
         shown = (
             select(e.id)
@@ -112,7 +116,13 @@ class FileStore:
             .exists()
         )
         async with self.engine.connect() as conn:
-            row = (await conn.execute(select(FILES).where(FILES.c.id == file_id, shown))).first()
+            row = (
+                await conn.execute(
+                    select(FILES).where(
+                        FILES.c.id == file_id, FILES.c.thread_id == thread_id, shown
+                    )
+                )
+            ).first()
         return FileRecord.of(row._mapping) if row is not None else None
 
     async def thread_usable(self, thread_id: str, caller: str | None) -> bool:

@@ -1,8 +1,10 @@
 """Reads and writes of threads and steps, independent of HTTP and Redis.
 
 Writes are idempotent by natural key (thread id, step id) so a redelivered
-stream entry changes nothing. A step or delete names its thread; an event can
-never touch a step that belongs to another thread, whatever ids it carries.
+stream entry changes nothing. Steps and elements are known by their id within
+their thread: every event names its thread, so it can never touch another
+thread's row, whatever ids it carries, and an id already used elsewhere is
+stored like any other.
 """
 
 from __future__ import annotations
@@ -254,12 +256,10 @@ def _step_upsert_statement(conn: AsyncConnection) -> Any:
     # The first timestamp stays, so a step keeps its place in the thread.
     set_["created_at"] = func.coalesce(c.created_at, new.created_at)
     return stmt.on_conflict_do_update(
-        index_elements=["id"],
+        index_elements=["thread_id", "id"],
         set_=set_,
-        # Same thread only: an id that collides with another thread's step changes
-        # nothing; and a write older than the stored one is a late redelivery.
-        where=(c.thread_id == new.thread_id)
-        & (c.version.is_(None) | new.version.is_(None) | (c.version <= new.version)),
+        # A write older than the stored one is a late redelivery: it changes nothing.
+        where=c.version.is_(None) | new.version.is_(None) | (c.version <= new.version),
     )
 
 
@@ -289,7 +289,9 @@ async def _delete_step(conn: AsyncConnection, event: StepDelete, thread_id: str)
         return []
     elements = (ELEMENTS.c.for_id.in_(ids), ELEMENTS.c.thread_id == thread_id)
     keys = list((await conn.execute(select(ELEMENTS.c.chainlit_key).where(*elements))).scalars())
-    await conn.execute(delete(FEEDBACKS).where(FEEDBACKS.c.for_id.in_(ids)))
+    await conn.execute(
+        delete(FEEDBACKS).where(FEEDBACKS.c.for_id.in_(ids), FEEDBACKS.c.thread_id == thread_id)
+    )
     await conn.execute(delete(ELEMENTS).where(*elements))
     await conn.execute(delete(STEPS).where(c.id.in_(ids), c.thread_id == thread_id))
     return await drop_element_files(conn, thread_id, keys)
@@ -456,7 +458,10 @@ class Repository:
                     FEEDBACKS.c.value.label("fb_value"),
                     FEEDBACKS.c.comment.label("fb_comment"),
                 )
-                .outerjoin(FEEDBACKS, FEEDBACKS.c.for_id == c.id)
+                .outerjoin(
+                    FEEDBACKS,
+                    and_(FEEDBACKS.c.thread_id == c.thread_id, FEEDBACKS.c.for_id == c.id),
+                )
                 .where(c.thread_id == thread_id)
                 .order_by(c.created_at.asc().nulls_last(), c.seq, c.id, FEEDBACKS.c.updated_at)
             )

@@ -93,12 +93,19 @@ class Thread(Base):
 
 
 class Step(Base):
+    """A step, known by its id within its thread.
+
+    Clients choose step ids (the UI mints one per user message), so the same id may
+    appear in several threads: each is a row of its own, and a write to one thread
+    never reaches another's.
+    """
+
     __tablename__ = "steps"
 
-    id: Mapped[str] = mapped_column(String(ID_MAX), primary_key=True)
     thread_id: Mapped[str] = mapped_column(
-        String(ID_MAX), ForeignKey("threads.id", ondelete="CASCADE"), index=True
+        String(ID_MAX), ForeignKey("threads.id", ondelete="CASCADE"), primary_key=True
     )
+    id: Mapped[str] = mapped_column(String(ID_MAX), primary_key=True)
     # Order of first application inside the thread: ties in created_at keep arrival order.
     seq: Mapped[int] = mapped_column(BigInteger)
     # No foreign key: a child may be persisted before its parent.
@@ -132,16 +139,20 @@ class Step(Base):
     __table_args__ = (
         Index("ix_steps_thread_created_seq", "thread_id", "created_at", "seq"),
         Index("ix_steps_thread_seq", "thread_id", "seq"),
+        # A rating names its step by id alone; the caller's threads are then looked up.
+        Index("ix_steps_id", "id"),
     )
 
 
 class Element(Base):
+    """An element, known by its id within its thread (apps choose element ids)."""
+
     __tablename__ = "elements"
 
-    id: Mapped[str] = mapped_column(String(ID_MAX), primary_key=True)
-    thread_id: Mapped[str | None] = mapped_column(
-        String(ID_MAX), ForeignKey("threads.id", ondelete="CASCADE"), index=True, default=None
+    thread_id: Mapped[str] = mapped_column(
+        String(ID_MAX), ForeignKey("threads.id", ondelete="CASCADE"), primary_key=True
     )
+    id: Mapped[str] = mapped_column(String(ID_MAX), primary_key=True)
     for_id: Mapped[str | None] = mapped_column(String(ID_MAX), index=True, default=None)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     type: Mapped[str] = mapped_column(Text)
@@ -164,7 +175,7 @@ class Feedback(Base):
     __tablename__ = "feedbacks"
 
     id: Mapped[str] = mapped_column(String(ID_MAX), primary_key=True)
-    # The step the feedback is about.
+    # The step the feedback is about: the step of that id in ``thread_id``.
     for_id: Mapped[str] = mapped_column(String(ID_MAX), index=True)
     thread_id: Mapped[str | None] = mapped_column(
         String(ID_MAX), ForeignKey("threads.id", ondelete="CASCADE"), index=True, default=None
