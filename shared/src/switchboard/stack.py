@@ -135,6 +135,8 @@ class LocalStack:
     log_dir: Path | None = None
     # Where the persistence service keeps files on local disk (its own default otherwise).
     storage_dir: Path | None = None
+    # The app's public/ folder the gateways serve; the one beside the app module by default.
+    public_dir: Path | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
     # Each gateway's operations port (/readyz, /metrics, /openapi.json), by process name.
@@ -203,6 +205,7 @@ class LocalStack:
             env["SWITCHBOARD_CONFIG_FILE"] = str(self.config_file)
         if self.storage_dir is not None:
             env["SWITCHBOARD_STORAGE_DIR"] = str(self.storage_dir)
+        env["SWITCHBOARD_PUBLIC_DIR"] = str(self.public_dir or self.app.resolve().parent / "public")
         env.update(self.extra_env)
         return env
 

@@ -24,6 +24,7 @@ from switchboard_gateway.ops import build_ops_app, not_on_public_port
 from switchboard_gateway.origins import OriginGuard, OriginPolicy
 from switchboard_gateway.polling import ClosedPollingSessions
 from switchboard_gateway.proxies import ForwardedHeaders, TrustedProxies
+from switchboard_gateway.public import public_folder
 from switchboard_gateway.relay import StreamRelay
 from switchboard_gateway.rest import build_router, read_manifest
 from switchboard_gateway.revocations import listen_revocations
@@ -194,7 +195,7 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApps:
             max_upload_bytes=settings.max_upload_mb * 1024 * 1024,
         )
     )
-    mount_web(api, config)
+    mount_web(api, config, public_folder(settings.public_dir, settings.config_file))
     log_refusals(api)
     public = ClosedPollingSessions(
         socketio.ASGIApp(sio, other_asgi_app=api, socketio_path=SOCKET_PATH),

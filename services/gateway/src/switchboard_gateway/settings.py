@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import uuid
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
@@ -69,6 +70,9 @@ class GatewaySettings(Settings):
     max_client_backlog: int = Field(default=5_000, ge=0)
     # Hard cap on any upload, whatever the ask or config allows.
     max_upload_mb: int = Field(default=100, ge=1)
+    # The app's public/ folder (/public/..., theme.json, logos, avatars). Unset: the
+    # `public` folder beside the `.chainlit/` folder holding the config file.
+    public_dir: Path | None = None
     # Per kind of client event: largest payload and per-socket rate, merged over
     # event_limits.DEFAULT_RULES (JSON, e.g. {"window_message": {"max_bytes": 4096,
     # "per_second": 1, "burst": 5}}).
@@ -103,6 +107,12 @@ class GatewaySettings(Settings):
     @field_validator("public_url", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("public_dir", mode="before")
+    @classmethod
+    def _blank_dir_is_unset(cls, value: object) -> object:
+        # An empty variable must not become Path(""), the working directory.
         return None if isinstance(value, str) and not value.strip() else value
 
     def origin_allowlist(self, app_origins: list[str]) -> list[str]:

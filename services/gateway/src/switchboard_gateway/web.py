@@ -1,8 +1,10 @@
 """Serve the browser UI: the built SPA when present, else a page saying how to build it.
 
-``index.html`` is templated per request as Chainlit does (reference §7.1): title, meta
-and Open Graph tags with ``og:root_path``, ``window.transports``, custom CSS/JS, and
-every absolute ``href``/``src`` prefixed with the root path.
+``index.html`` is templated per request as Chainlit does: title, meta and Open Graph
+tags with ``og:root_path``, ``window.transports``, the theme variables and fonts of
+``public/theme.json``, custom CSS/JS, and every absolute ``href``/``src`` (injected
+ones included) prefixed with the root path. Favicon, logos and avatars prefer the
+app's ``public/`` files, found through the same guarded lookup as ``/public/...``.
 """
 
 from __future__ import annotations
@@ -14,19 +16,23 @@ import re
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Query
+import anyio.to_thread
+from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from switchboard.config import AppConfig
+from switchboard_gateway.public import PublicFolder, build_public_router, file_response
 
 __all__ = ("mount_web",)
 
 _STATIC = Path(__file__).parent / "static"
 _DIST = _STATIC / "dist"
 _AVATAR_ID = re.compile(r"^[a-zA-Z0-9_ .-]+$")
-_IMAGE_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg", ".webp", ".gif", ".ico")
+_FONTS = re.compile(r"(<!-- FONT START -->).*?(<!-- FONT END -->)", re.DOTALL)
+# Absolute (not protocol-relative) links, which move under the root path.
+_ROOTED = re.compile(r'(href|src)="/(?!/)')
 # Paths the SPA never owns: a miss there is a 404, not the index page.
 _NOT_SPA = ("assets/", "ws/", "project/", "auth/", "avatars/", "public/")
 
@@ -45,29 +51,11 @@ def _root_path() -> str:
     return os.environ.get("SWITCHBOARD_ROOT_PATH", "").rstrip("/")
 
 
-def _public_dir() -> Path | None:
-    """The app's ``public/`` folder (beside the app module), when this process knows it."""
-    app = os.environ.get("SWITCHBOARD_APP")
-    if not app:
-        return None
-    public = Path(app).resolve().parent / "public"
-    return public if public.is_dir() else None
-
-
-def _find_image(directory: Path | None, stem: str) -> Path | None:
-    if directory is None or not directory.is_dir():
-        return None
-    for suffix in _IMAGE_SUFFIXES:
-        candidate = directory / f"{stem}{suffix}"
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def _favicon() -> FileResponse:
-    custom = _find_image(_public_dir(), "favicon")
+def _image(folder: PublicFolder, request: Request, stem: str, subfolder: str = "") -> Response:
+    """A ``public/`` image by stem, else the app's favicon, else ours. Blocking (lookups)."""
+    custom = folder.find_image(stem, subfolder) or folder.find_image("favicon")
     if custom is not None:
-        return FileResponse(custom)
+        return file_response(custom, request)
     return FileResponse(_STATIC / "favicon.svg", media_type="image/svg+xml")
 
 
@@ -97,19 +85,45 @@ def _script_json(value: Any) -> str:
     return json.dumps(value).replace("</", "<\\/")
 
 
-def render_index(template: str, config: AppConfig, root: str) -> str:
+def _theme_tags(theme: dict[str, Any] | None) -> tuple[str, str]:
+    """``window.theme`` (the variables) and the stylesheet links of the custom fonts."""
+    if not theme:
+        return "", ""
+    variables = theme.get("variables")
+    script = f"window.theme = {_script_json(variables)};" if isinstance(variables, dict) else ""
+    fonts = theme.get("custom_fonts")
+    links = [
+        f'<link rel="stylesheet" href="{html.escape(url)}" />'
+        for url in (fonts if isinstance(fonts, list) else [])
+        if isinstance(url, str)
+    ]
+    return script, "\n    ".join(links)
+
+
+def render_index(
+    template: str, config: AppConfig, root: str, theme: dict[str, Any] | None = None
+) -> str:
     """Fill Chainlit's placeholders in the built ``index.html``."""
     ui = config.ui
-    page = template
-    if root:
-        page = page.replace('href="/', f'href="{root}/').replace('src="/', f'src="{root}/')
-    page = page.replace("<!-- TAG INJECTION PLACEHOLDER -->", _head_tags(config, root))
+    theme_script, fonts = _theme_tags(theme)
+    page = template.replace("<!-- TAG INJECTION PLACEHOLDER -->", _head_tags(config, root))
     css = ""
+    if fonts:
+        if _FONTS.search(page):
+            # Chainlit's build marks its default font links: the theme's replace them.
+            page = _FONTS.sub(lambda m: f"{m.group(1)}{fonts}{m.group(2)}", page, count=1)
+        else:
+            css = fonts
     if ui.custom_css:
-        css = f'<link rel="stylesheet" type="text/css" href="{html.escape(ui.custom_css)}" />'
+        attributes = getattr(ui, "custom_css_attributes", None)
+        extra = f" {attributes}" if attributes else ""
+        href = html.escape(ui.custom_css)
+        link = f'<link rel="stylesheet" type="text/css" href="{href}"{extra} />'
+        css = f"{css}\n    {link}" if css else link
     page = page.replace("<!-- CSS INJECTION PLACEHOLDER -->", css)
     script = (
         "<script>"
+        f"{theme_script}"
         f"window.transports = {_script_json(config.project.transports)};"
         f"window.__SB_DEFAULT_THEME__ = {_script_json(ui.default_theme)};"
         "</script>"
@@ -117,41 +131,48 @@ def render_index(template: str, config: AppConfig, root: str) -> str:
     if ui.custom_js:
         attributes = getattr(ui, "custom_js_attributes", None) or "defer"
         script += f'\n    <script src="{html.escape(ui.custom_js)}" {attributes}></script>'
-    return page.replace("<!-- JS INJECTION PLACEHOLDER -->", script)
+    page = page.replace("<!-- JS INJECTION PLACEHOLDER -->", script)
+    if root:
+        page = _ROOTED.sub(lambda m: f'{m.group(1)}="{root}/', page)
+    return page
 
 
-def mount_web(api: FastAPI, config: AppConfig) -> None:
+def _index_page(config: AppConfig, folder: PublicFolder) -> str:
+    """The page for every SPA path; blocking (file reads), so run in a thread."""
+    built = _DIST / "index.html"
+    template = (built if built.is_file() else _STATIC / "index.html").read_text(encoding="utf-8")
+    template = template.replace("{{APP_NAME}}", html.escape(config.ui.name))
+    return render_index(template, config, _root_path(), folder.theme())
+
+
+def mount_web(api: FastAPI, config: AppConfig, public_dir: Path | None) -> None:
     """Add the UI routes; call last, since the SPA route catches every other GET."""
+    folder = PublicFolder(public_dir)
     api.mount("/assets", _HashedAssets(directory=_DIST / "assets", check_dir=False), name="assets")
+    api.include_router(build_public_router(folder))
 
     @api.get("/favicon", include_in_schema=False)
-    async def favicon() -> FileResponse:
-        return _favicon()
+    async def favicon(request: Request) -> Response:
+        return await anyio.to_thread.run_sync(_image, folder, request, "favicon")
 
     @api.get("/logo", include_in_schema=False)
-    async def logo(theme: str = Query("light", pattern="^(light|dark)$")) -> FileResponse:
-        custom = _find_image(_public_dir(), f"logo_{theme}")
-        return FileResponse(custom) if custom is not None else _favicon()
+    async def logo(
+        request: Request, theme: str = Query("light", pattern="^(light|dark)$")
+    ) -> Response:
+        return await anyio.to_thread.run_sync(_image, folder, request, f"logo_{theme}")
 
     @api.get("/avatars/{avatar_id}", include_in_schema=False)
-    async def avatar(avatar_id: str) -> FileResponse:
+    async def avatar(avatar_id: str, request: Request) -> Response:
         if not _AVATAR_ID.match(avatar_id) or ".." in avatar_id:
             raise HTTPException(status_code=400, detail="Invalid avatar id")
         if avatar_id == "default":
             avatar_id = config.ui.name
         stem = avatar_id.lower().replace(" ", "_").replace(".", "_")
-        public = _public_dir()
-        custom = _find_image(public / "avatars" if public else None, stem)
-        return FileResponse(custom) if custom is not None else _favicon()
+        return await anyio.to_thread.run_sync(_image, folder, request, stem, "avatars")
 
     @api.get("/{full_path:path}", include_in_schema=False)
     async def spa(full_path: str) -> HTMLResponse:
         if full_path.startswith(_NOT_SPA):
             raise HTTPException(status_code=404, detail="Not found")
-        built = _DIST / "index.html"
-        if built.is_file():
-            page = render_index(built.read_text(encoding="utf-8"), config, _root_path())
-        else:
-            page = (_STATIC / "index.html").read_text(encoding="utf-8")
-            page = page.replace("{{APP_NAME}}", html.escape(config.ui.name))
+        page = await anyio.to_thread.run_sync(_index_page, config, folder)
         return HTMLResponse(page, headers={"Cache-Control": "no-cache"})

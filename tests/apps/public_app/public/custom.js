@@ -1,0 +1,2 @@
+// Served at /public/custom.js and loaded by every page (custom_js).
+window.publicAppLoaded = true;
