@@ -48,10 +48,25 @@ class EventRule(BaseModel):
     burst: int = Field(ge=1)
     # Takes a place in the session's inbox (becomes work for its worker).
     queued: bool = False
+    # The error code of a payload over ``max_bytes``.
+    too_large: str = "message_too_large"
 
 
-def _rule(max_bytes: int, per_second: float, burst: int, *, queued: bool = False) -> EventRule:
-    return EventRule(max_bytes=max_bytes, per_second=per_second, burst=burst, queued=queued)
+def _rule(
+    max_bytes: int,
+    per_second: float,
+    burst: int,
+    *,
+    queued: bool = False,
+    too_large: str = "message_too_large",
+) -> EventRule:
+    return EventRule(
+        max_bytes=max_bytes,
+        per_second=per_second,
+        burst=burst,
+        queued=queued,
+        too_large=too_large,
+    )
 
 
 # ``max_bytes`` of 0 means "the gateway's max_event_bytes". Events that carry
@@ -64,7 +79,7 @@ DEFAULT_RULES: dict[str, EventRule] = {
     "chat_settings_edit": _rule(64 * KIB, per_second=10, burst=20, queued=True),
     "stop": _rule(1 * KIB, per_second=2, burst=5),
     "audio_start": _rule(1 * KIB, per_second=1, burst=3, queued=True),
-    "audio_chunk": _rule(256 * KIB, per_second=50, burst=100),
+    "audio_chunk": _rule(256 * KIB, per_second=50, burst=100, too_large="audio_chunk_too_large"),
     "audio_end": _rule(1 * KIB, per_second=1, burst=3, queued=True),
     "connection_successful": _rule(1 * KIB, per_second=1, burst=3),
     "clear_session": _rule(1 * KIB, per_second=2, burst=5),
@@ -132,9 +147,9 @@ class EventBuckets:
         measured = size if size is not None else payload_size(data)
         if measured is None:
             return Verdict("invalid_payload", f"{event} must be JSON")
-        if measured > limit:
-            return Verdict("message_too_large", f"{event} exceeds {limit} bytes")
         rule = self.rule(event)
+        if measured > limit:
+            return Verdict(rule.too_large, f"{event} exceeds {limit} bytes")
         key = event if event in self.rules else "unknown"
         now = time.monotonic()
         bucket = self.buckets.get(key)
