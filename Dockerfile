@@ -2,8 +2,10 @@
 # Build from the repository root:
 #   docker build --target gateway -t switchboard/gateway .
 # Targets: gateway (with the web UI), sessions, auth, persistence, worker (the base an
-# app extends, see deploy/examples/worker-app.Dockerfile) and worker-demo
-# (examples/demo.py baked in, what deploy/compose.yaml runs).
+# app extends, see deploy/examples/worker-app.Dockerfile), worker-demo (examples/demo.py
+# baked in) and gateway-demo (the examples' public/ folder baked in); compose runs the
+# two demo targets. An app's gateway image adds its public/ folder the same way
+# (deploy/examples/gateway-app.Dockerfile).
 ARG PYTHON_IMAGE=python:3.11-slim
 ARG NODE_IMAGE=node:20-slim
 
@@ -58,10 +60,11 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
 
 # Socket.IO, the REST facade and the web UI (public, port 8000); readiness, metrics and
 # the OpenAPI document on the operations port (8090), which no proxy may route to.
+# The app's public/ folder (served at /public/...) goes to /app/public.
 FROM runtime AS gateway
 COPY --from=venv-gateway /app/.venv /app/.venv
 ENV SWITCHBOARD_GATEWAY_HOST=0.0.0.0 SWITCHBOARD_GATEWAY_PORT=8000 \
-    SWITCHBOARD_GATEWAY_OPS_PORT=8090 \
+    SWITCHBOARD_GATEWAY_OPS_PORT=8090 SWITCHBOARD_PUBLIC_DIR=/app/public \
     SWITCHBOARD_HEALTH_URL=http://127.0.0.1:8000/healthz
 EXPOSE 8000
 EXPOSE 8090
@@ -105,3 +108,6 @@ CMD ["python", "-m", "switchboard_worker", "/app/app.py"]
 
 FROM worker AS worker-demo
 COPY examples/demo.py /app/app.py
+
+FROM gateway AS gateway-demo
+COPY examples/public /app/public

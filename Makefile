@@ -65,8 +65,8 @@ bench: .venv ## Message latency and throughput at 1 and 50 sessions
 IMAGE_PREFIX ?= switchboard
 IMAGE_TAG ?= latest
 
-images: ## docker build every service image (+ the worker with the demo app) from ./Dockerfile
-	@for target in gateway sessions auth persistence worker worker-demo; do \
+images: ## docker build every service image (+ the demo app's worker and gateway) from ./Dockerfile
+	@for target in gateway sessions auth persistence worker worker-demo gateway-demo; do \
 	  docker build --target $$target -t $(IMAGE_PREFIX)/$$target:$(IMAGE_TAG) . || exit 1; \
 	done
 

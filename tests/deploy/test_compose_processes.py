@@ -16,6 +16,7 @@ import pytest
 from tests.deploy.compose_processes import INFRASTRUCTURE, ComposeProcesses
 from tests.deploy.support import ENV_EXAMPLE, load_compose, read_env_file
 from tests.support.client import ChainlitClient
+from tests.support.fixtures import REPO
 
 GREETING = "Hello! I am the Switchboard demo. Say something."
 
@@ -143,3 +144,7 @@ async def test_compose_services_carry_a_conversation(compose_stack: ComposeProce
             assert "switchboard_gateway" in (await http.get(f"{ops}/metrics")).text
             public = compose_stack.url("gateway", index)
             assert (await http.get(f"{public}/readyz")).status_code == 404
+            # The public/ folder its image carries is served at /public/...
+            counter = await http.get(f"{public}/public/elements/Counter.jsx")
+            assert counter.status_code == 200
+            assert counter.content == (REPO / "examples/public/elements/Counter.jsx").read_bytes()

@@ -211,3 +211,13 @@ def test_gateway_operations_port_is_checked_and_not_proxied(compose: dict[str, A
     assert {"metrics", "readyz", "docs", "redoc", r"openapi\.json"} <= set(
         blocked.group(1).split("|")
     )
+
+
+def test_gateway_serves_the_public_folder_its_image_carries(compose: dict[str, Any]) -> None:
+    gateway = compose["services"]["gateway"]
+    public_dir = environment(gateway)["SWITCHBOARD_PUBLIC_DIR"]
+    stages = dockerfile_stages(REPO / gateway["build"]["dockerfile"])
+    copies = [line.split() for line in stages[gateway["build"]["target"]]]
+    sources = [parts[1] for parts in copies if parts[0] == "COPY" and parts[-1] == public_dir]
+    assert sources, f"{gateway['build']['target']} copies nothing to {public_dir}"
+    assert all((REPO / source).is_dir() for source in sources)

@@ -99,6 +99,16 @@ def test_worker_app_example_extends_the_base() -> None:
     assert re.search(r"^FROM \$\{WORKER_IMAGE\}$", example, re.M)
 
 
+def test_gateway_images_carry_the_public_folder_where_the_gateway_reads_it() -> None:
+    stages = dockerfile_stages(DOCKERFILE)
+    env = " ".join(line for line in stages["gateway"] if line.startswith("ENV"))
+    assert "SWITCHBOARD_PUBLIC_DIR=/app/public" in env
+    assert stages["gateway-demo"][1:] == ["COPY examples/public /app/public"]
+    example = (DEPLOY / "examples" / "gateway-app.Dockerfile").read_text()
+    assert re.search(r"^FROM \$\{GATEWAY_IMAGE\}$", example, re.M)
+    assert re.search(r"^COPY public/ /app/public/$", example, re.M)
+
+
 def _documented_metrics() -> dict[str, str]:
     """Rows of the metrics table in docs/operations.md: name -> who exports it."""
     rows = {}

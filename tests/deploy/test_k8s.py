@@ -260,3 +260,15 @@ def test_gateway_trusts_forwarding_headers_from_a_documented_range_only(
         assert network.is_private, entry
     comment = (K8S / "base" / "kustomization.yaml").read_text()
     assert "SWITCHBOARD_TRUSTED_PROXIES" in comment and "pod CIDR" in comment
+
+
+def test_gateway_serves_the_public_folder_of_its_image(rendered: tuple[str, Docs]) -> None:
+    overlay, docs = rendered
+    container = _one(docs, "Deployment", "switchboard-gateway")["spec"]["template"]["spec"][
+        "containers"
+    ][0]
+    env = {v["name"]: v.get("value") for v in container.get("env", [])}
+    # Where the gateway image and gateway-app.Dockerfile put the app's public/ folder.
+    assert env["SWITCHBOARD_PUBLIC_DIR"] == "/app/public"
+    if overlay == "dev":
+        assert container["image"] == "switchboard/gateway-demo:dev"
