@@ -19,18 +19,10 @@ import pytest
 from switchboard.stack import LocalStack
 from tests.support.client import ChainlitClient
 from tests.support.fixtures import TEST_APPS, StackFactory
+from tests.support.signin import FILES_CONFIG, header_sign_in
 
 SECRET = "files-test-secret-" + "y" * 40
-CONFIG = """
-[features]
-allow_thread_sharing = true
-
-[features.spontaneous_file_upload]
-enabled = true
-accept = { "text/plain" = [".txt"] }
-max_files = 2
-max_size_mb = 1
-"""
+CONFIG = FILES_CONFIG.replace("{max_files}", "2")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
@@ -54,15 +46,7 @@ def stack(make_stack: StackFactory, tmp_path: Path) -> LocalStack:
 
 async def _sign_in(stack: LocalStack, name: str, client_factory: Any) -> User:
     http = httpx.AsyncClient(base_url=stack.url, timeout=20)
-    for _ in range(100):
-        if (await http.get("/auth/config")).json()["headerAuth"]:
-            break
-        await asyncio.sleep(0.1)
-    else:
-        raise AssertionError("header login never became available")
-    response = await http.post("/auth/header", headers={"X-Test-User": name})
-    assert response.status_code == 200, response.text
-    cookie = http.cookies["access_token"]
+    cookie = await header_sign_in(http, name)
     client: ChainlitClient = client_factory(stack.url, headers={"Cookie": f"access_token={cookie}"})
     await client.start()
     await client.wait_for("clear_call_fn", timeout=15)

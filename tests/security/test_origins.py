@@ -21,6 +21,7 @@ import socketio
 from switchboard.stack import LocalStack
 from tests.support.client import ChainlitClient
 from tests.support.fixtures import TEST_APPS, StackFactory
+from tests.support.signin import header_sign_in
 
 SECRET = "origins-test-secret-" + "z" * 40
 EVIL = "http://evil.example"
@@ -52,15 +53,7 @@ def stack(make_stack: StackFactory, tmp_path: Path) -> LocalStack:
 @pytest.fixture
 async def victim(stack: LocalStack, client_factory: Any) -> AsyncIterator[Victim]:
     http = httpx.AsyncClient(base_url=stack.url, timeout=20)
-    for _ in range(100):
-        if (await http.get("/auth/config")).json()["headerAuth"]:
-            break
-        await asyncio.sleep(0.1)
-    else:
-        raise AssertionError("header login never became available")
-    login = await http.post("/auth/header", headers={"X-Test-User": "victim"})
-    assert login.status_code == 200, login.text
-    cookie = http.cookies["access_token"]
+    cookie = await header_sign_in(http, "victim")
     client: ChainlitClient = client_factory(stack.url, headers={"Cookie": f"access_token={cookie}"})
     await client.start()
     await client.send("hello")

@@ -30,18 +30,10 @@ from switchboard.schema.session import UserRef
 from switchboard.stack import LocalStack
 from tests.support.client import ChainlitClient, user_message
 from tests.support.fixtures import TEST_APPS, StackFactory
+from tests.support.signin import FILES_CONFIG, header_sign_in
 
 SECRET = "rest-inputs-secret-" + "q" * 40
-CONFIG = """
-[features]
-allow_thread_sharing = true
-
-[features.spontaneous_file_upload]
-enabled = true
-accept = { "text/plain" = [".txt"] }
-max_files = 5
-max_size_mb = 1
-"""
+CONFIG = FILES_CONFIG.replace("{max_files}", "5")
 BAD_IDS = {
     "nul": "\x00",
     "control characters": "a\x07b\x1bc\x7f",
@@ -79,15 +71,7 @@ def stack(make_stack: StackFactory, tmp_path: Path, postgres_url: str) -> LocalS
 async def alice(stack: LocalStack, client_factory: Any) -> AsyncIterator[Alice]:
     """Signed in, with a socket and a stored thread of one exchange."""
     http = httpx.AsyncClient(base_url=stack.url, timeout=20)
-    for _ in range(100):
-        if (await http.get("/auth/config")).json()["headerAuth"]:
-            break
-        await asyncio.sleep(0.1)
-    else:
-        raise AssertionError("header login never became available")
-    login = await http.post("/auth/header", headers={"X-Test-User": "alice"})
-    assert login.status_code == 200, login.text
-    cookie = http.cookies["access_token"]
+    cookie = await header_sign_in(http, "alice")
     client: ChainlitClient = client_factory(stack.url, headers={"Cookie": f"access_token={cookie}"})
     await client.start()
     await client.wait_for("clear_call_fn", timeout=15)

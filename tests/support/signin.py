@@ -1,0 +1,34 @@
+"""Signing a test user in through the gateway with the test apps' header login."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+__all__ = ("FILES_CONFIG", "header_sign_in")
+
+# The files test app's config: sharing on, small text uploads allowed.
+FILES_CONFIG = """
+[features]
+allow_thread_sharing = true
+
+[features.spontaneous_file_upload]
+enabled = true
+accept = { "text/plain" = [".txt"] }
+max_files = {max_files}
+max_size_mb = 1
+"""
+
+
+async def header_sign_in(http: httpx.AsyncClient, name: str) -> str:
+    """Sign ``name`` in on ``http`` (its cookie jar keeps the token); the token."""
+    for _ in range(100):
+        if (await http.get("/auth/config")).json()["headerAuth"]:
+            break
+        await asyncio.sleep(0.1)
+    else:
+        raise AssertionError("header login never became available")
+    login = await http.post("/auth/header", headers={"X-Test-User": name})
+    assert login.status_code == 200, login.text
+    return str(http.cookies["access_token"])
