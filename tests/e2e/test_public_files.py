@@ -140,7 +140,13 @@ async def test_public_files_are_served_with_their_types_and_validators(
         assert alias.status_code == 200 and alias.content == (public / "custom.css").read_bytes()
 
         # Only files: directories and misses are 404, never the SPA page.
-        for missing in ("/public/", "/public/elements", "/public/elements/", "/public/nope.css"):
+        for missing in (
+            "/public",
+            "/public/",
+            "/public/elements",
+            "/public/elements/",
+            "/public/nope.css",
+        ):
             got = await http.get(missing)
             assert got.status_code == 404, missing
             assert "<html" not in got.text

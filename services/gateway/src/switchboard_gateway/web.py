@@ -172,7 +172,7 @@ def mount_web(api: FastAPI, config: AppConfig, public_dir: Path | None) -> None:
 
     @api.get("/{full_path:path}", include_in_schema=False)
     async def spa(full_path: str) -> HTMLResponse:
-        if full_path.startswith(_NOT_SPA):
+        if full_path.startswith(_NOT_SPA) or f"{full_path}/" in _NOT_SPA:
             raise HTTPException(status_code=404, detail="Not found")
         page = await anyio.to_thread.run_sync(_index_page, config, folder)
         return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
