@@ -68,7 +68,7 @@ def run(
     redis: LocalRedis | None = None
     if redis_url is None:
         try:
-            redis = LocalRedis().start()
+            redis = LocalRedis(die_with_parent=True).start()
         except StackError as exc:
             typer.echo(f"switchboard run: {exc}", err=True)
             raise typer.Exit(1) from exc
@@ -83,6 +83,7 @@ def run(
         gateway_port=port,
         workers=workers,
         log_json=False,
+        die_with_parent=True,
     )
     stopping = False
 

