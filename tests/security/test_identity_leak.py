@@ -12,9 +12,12 @@ import asyncio
 from typing import Any
 
 import httpx
+import jwt
 import pytest
+import redis.asyncio as aioredis
 import socketio
 
+from switchboard.names import RedisNames
 from tests.support.client import ChainlitClient
 from tests.support.fixtures import TEST_APPS, StackFactory
 
@@ -115,3 +118,40 @@ async def test_auth_service_away_is_a_clear_503(password_stack: Any, client_fact
     assert client.connect_error == {"message": "service unavailable"}
     log = "".join(p.read_text() for p in password_stack.log_dir.glob("gateway*.log"))
     assert "Traceback" not in log
+
+
+@pytest.mark.parametrize("missed", ["logout", "credentials"])
+async def test_sockets_are_dropped_even_when_a_revocation_message_is_missed(
+    make_stack: StackFactory, client_factory: Any, missed: str
+) -> None:
+    stack = make_stack(
+        TEST_APPS / "auth_app.py",
+        extra_env={"CHAINLIT_AUTH_SECRET": SECRET, "SWITCHBOARD_TOKEN_RECHECK_S": "1"},
+    )
+    async with httpx.AsyncClient(base_url=stack.url, timeout=20) as alice:
+        await _login_required(alice)
+        assert (
+            await alice.post("/login", data={"username": "alice", "password": PASSWORD})
+        ).status_code == 200
+        token = alice.cookies["access_token"]
+    client: ChainlitClient = client_factory(stack.url, headers={"Cookie": f"access_token={token}"})
+    await client.start()
+    await asyncio.sleep(2.5)  # several sweeps: a valid token keeps its socket
+    assert client.sio.connected
+
+    # What the auth service writes, without the pub/sub message a gateway may miss.
+    claims = jwt.decode(token, options={"verify_signature": False})
+    names = RedisNames(stack.redis_prefix)
+    redis = aioredis.Redis.from_url(stack.redis_url)
+    try:
+        if missed == "logout":
+            await redis.set(names.revoked_token(claims["jti"]), "1", ex=600)
+        else:
+            await redis.set(names.user_credentials("alice"), "another-version", ex=600)
+    finally:
+        await redis.aclose()
+    for _ in range(100):
+        if not client.sio.connected:
+            break
+        await asyncio.sleep(0.1)
+    assert not client.sio.connected

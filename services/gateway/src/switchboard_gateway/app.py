@@ -136,13 +136,15 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApps:
                 redis, settings.names.revocations, handlers.revoke, handlers.revoke_user
             )
         )
+        rechecks = asyncio.create_task(handlers.recheck_tokens_forever(settings.token_recheck_s))
         logger.info("gateway ready", extra={"gateway_id": settings.gateway_id})
         try:
             yield
         finally:
-            revocations.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await revocations
+            for task in (revocations, rechecks):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await relay.stop()
             await upstreams.aclose()
             await redis.aclose()

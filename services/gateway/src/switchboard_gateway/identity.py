@@ -48,6 +48,8 @@ class Identity:
     user: UserRef | None
     token_id: str | None
     login_required: bool
+    credential_version: str | None = None
+    expires_at: int | None = None
 
     @property
     def refused(self) -> bool:
@@ -97,9 +99,15 @@ class GatewayIdentity:
         # Without a version the token was minted elsewhere: POST /auth/jwt exchanges it.
         if decoded.credential_version is None or not await self._valid(decoded):
             return Identity(None, None, True)
-        return Identity(decoded.user, decoded.token_id, True)
+        return Identity(
+            decoded.user, decoded.token_id, True, decoded.credential_version, decoded.expires_at
+        )
 
     async def _valid(self, decoded: DecodedToken) -> bool:
+        return await self.still_valid(decoded)
+
+    async def still_valid(self, decoded: DecodedToken) -> bool:
+        """Not logged out, and issued under the user's current credentials."""
         identifier = decoded.user.identifier
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.exists(self.names.revoked_token(decoded.token_id))

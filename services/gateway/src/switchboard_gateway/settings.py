@@ -77,6 +77,9 @@ class GatewaySettings(Settings):
     # event_limits.DEFAULT_RULES (JSON, e.g. {"window_message": {"max_bytes": 4096,
     # "per_second": 1, "burst": 5}}).
     event_limits: dict[str, EventRule] = Field(default_factory=dict)
+    # How often open sockets' tokens are checked again (expiry, logout, changed
+    # credentials), behind the revocation messages that may be missed.
+    token_recheck_s: float = Field(default=30.0, gt=0)
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

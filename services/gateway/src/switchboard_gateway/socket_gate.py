@@ -48,6 +48,9 @@ class SocketState:
     user: UserRef | None
     buckets: EventBuckets
     token_id: str | None = None
+    # The token's user credentials and expiry, re-checked while the socket lives.
+    credential_version: str | None = None
+    expires_at: int | None = None
     clear_on_disconnect: bool = False
     # Told its session state is gone; being disconnected.
     expired: bool = False

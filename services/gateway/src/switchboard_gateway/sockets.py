@@ -6,8 +6,10 @@ passes the gate in ``socket_gate`` first.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
+import time
 from typing import Any
 
 import socketio
@@ -23,6 +25,7 @@ from switchboard.schema.jobs import (
 from switchboard.schema.session import ConnectRequest
 from switchboard.session_state import SessionState
 from switchboard.streams import Streams
+from switchboard.tokens import DecodedToken
 from switchboard_gateway.asks import AskRelay
 from switchboard_gateway.audio import AudioEvents, decode_audio_chunk
 from switchboard_gateway.client_events import ClientEvents
@@ -146,6 +149,8 @@ class SocketHandlers(ClientEvents):
             user=user,
             buckets=EventBuckets(self.event_rules, self.max_event_bytes),
             token_id=identity.token_id,
+            credential_version=identity.credential_version,
+            expires_at=identity.expires_at,
         )
         start = payload.lastEventId if result.restored else FROM_START
         await self.relay.attach(result.session.id, sid, start)
@@ -219,6 +224,50 @@ class SocketHandlers(ClientEvents):
         for sid in dropped:
             await self.sio.disconnect(sid)
         return len(dropped)
+
+    async def recheck_tokens(self) -> int:
+        """Drop sockets whose token expired, was logged out or outlived its credentials.
+
+        Revocations reach gateways by pub/sub, which loses what is published
+        while a gateway's subscription is down; this sweep is the backstop.
+        """
+        verdicts: dict[tuple[str, str, str | None], bool] = {}
+        now = time.time()
+        dropped = 0
+        for sid, state in list(self.sockets.items()):
+            if state.user is None or state.token_id is None:
+                continue
+            key = (state.token_id, state.user.identifier, state.credential_version)
+            if key not in verdicts:
+                token = DecodedToken(
+                    user=state.user,
+                    token_id=state.token_id,
+                    expires_at=state.expires_at or 0,
+                    credential_version=state.credential_version,
+                )
+                try:
+                    verdicts[key] = await self.identify.still_valid(token)
+                except IdentityUnavailable:
+                    verdicts[key] = True  # keep sockets while auth is away; check next time
+            expired = state.expires_at is not None and state.expires_at <= now
+            if expired or not verdicts[key]:
+                logger.info(
+                    "socket dropped: its token is no longer valid",
+                    extra={"sid": sid, "session_id": state.session.id, "expired": expired},
+                )
+                await self.sio.disconnect(sid)
+                dropped += 1
+        return dropped
+
+    async def recheck_tokens_forever(self, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.recheck_tokens()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # Redis away: the next sweep tries again
+                logger.warning("token re-check failed", exc_info=True)
 
     async def deliver(
         self, sid: str, session_id: str, event: dict[str, Any], event_id: str
