@@ -97,14 +97,11 @@ class GatewayIdentity:
         except InvalidUserToken:
             return Identity(None, None, True)
         # Without a version the token was minted elsewhere: POST /auth/jwt exchanges it.
-        if decoded.credential_version is None or not await self._valid(decoded):
+        if decoded.credential_version is None or not await self.still_valid(decoded):
             return Identity(None, None, True)
         return Identity(
             decoded.user, decoded.token_id, True, decoded.credential_version, decoded.expires_at
         )
-
-    async def _valid(self, decoded: DecodedToken) -> bool:
-        return await self.still_valid(decoded)
 
     async def still_valid(self, decoded: DecodedToken) -> bool:
         """Not logged out, and issued under the user's current credentials."""
