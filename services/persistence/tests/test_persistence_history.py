@@ -227,7 +227,7 @@ async def test_elements_arrive_by_stream_and_point_at_the_file_route(
             name="chart",
             mime=None,
             display="side",
-            path="/tmp/chart.png",
+            path="/etc/switchboard/chart.png",  # on the app's disk: never stored
             url="http://127.0.0.1:9/evil",
         ),
         element_upsert(tid, id=linked, forId=step, name="link", url="https://example.com/a.png"),
