@@ -38,7 +38,10 @@ async def wait_idle(page: Page) -> None:
 
 
 async def send(page: Page, text: str) -> None:
+    """Type and press Enter once the composer can send: while the socket (re)connects
+    or a task runs, Enter does not send, as in Chainlit's UI."""
     await page.locator(COMPOSER).fill(text)
+    await expect(page.get_by_test_id("send-button")).to_be_enabled()
     await page.locator(COMPOSER).press("Enter")
 
 
