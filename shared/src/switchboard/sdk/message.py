@@ -127,8 +127,7 @@ class Message:
             self.content += token
         if not self.streaming:
             self.streaming = True
-            if self.created_at is None:
-                self.created_at = utc_now_iso()
+            # As in Chainlit, a message gets its time when sent: stream_start carries none.
             await emit_step(get_context(), "stream_start", self.to_dict())
             return
         await emit_token(get_context(), self.id, token, is_sequence=is_sequence, is_input=False)

@@ -247,8 +247,16 @@ def step(
         step_name = name or func.__name__
         signature = inspect.signature(func)
 
-        def make_step(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Step:
-            s = Step(
+        def arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+            try:
+                bound = signature.bind(*args, **kwargs)
+                bound.apply_defaults()
+                return copy.deepcopy(dict(bound.arguments))
+            except (TypeError, copy.Error):
+                return {"args": [str(a) for a in args], "kwargs": str(kwargs)}
+
+        def make_step() -> Step:
+            return Step(
                 name=step_name,
                 type=type,
                 id=id,
@@ -261,19 +269,14 @@ def step(
                 default_open=default_open,
                 auto_collapse=auto_collapse,
             )
-            try:
-                bound = signature.bind(*args, **kwargs)
-                bound.apply_defaults()
-                s.input = copy.deepcopy(dict(bound.arguments))
-            except (TypeError, copy.Error):
-                s.input = {"args": [str(a) for a in args], "kwargs": str(kwargs)}
-            return s
 
         if inspect.iscoroutinefunction(func):
 
             @functools.wraps(func)
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-                async with make_step(args, kwargs) as s:
+                async with make_step() as s:
+                    # Shown first, then given its input, as in Chainlit.
+                    s.input = arguments(args, kwargs)
                     result = await func(*args, **kwargs)
                     if result and not s.output:
                         s.output = result
@@ -283,7 +286,8 @@ def step(
 
         @functools.wraps(func)
         def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
-            with make_step(args, kwargs) as s:
+            with make_step() as s:
+                s.input = arguments(args, kwargs)
                 result = func(*args, **kwargs)
                 if result and not s.output:
                     s.output = result

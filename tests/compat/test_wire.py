@@ -1,0 +1,41 @@
+"""The same app on Chainlit 2.12 and on Switchboard sends the same events.
+
+Each case starts Chainlit (from its own virtualenv, see ``tests/support/reference.py``)
+and a Switchboard stack on the same app file, plays one scenario against each with the
+same protocol client, and compares the normalised streams. Allowed differences live in
+``differences.py``; everything else must match exactly.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+import pytest
+
+from tests.compat.cases import CASES, Case
+from tests.compat.driver import play
+from tests.compat.normalize import normalise, render
+from tests.support.fixtures import StackFactory
+from tests.support.reference import ChainlitServer
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+async def test_same_events_as_chainlit(case: Case, make_stack: StackFactory, tmp_path) -> None:
+    reference = ChainlitServer(case.app, config=case.config, extra_env=dict(case.env)).launch()
+    try:
+        config_file = None
+        if case.config:
+            config_file = tmp_path / "config.toml"
+            config_file.write_text(case.config)
+        stack = make_stack(case.app, config_file=config_file, extra_env=dict(case.env))
+        reference.wait_ready()
+        theirs = render(normalise(await play(reference.url, case.scenario)))
+    except BaseException:
+        print(reference.log()[-4000:])
+        raise
+    finally:
+        reference.stop()
+    ours = render(normalise(await play(stack.url, case.scenario)))
+    if ours != theirs:
+        diff = "\n".join(difflib.unified_diff(theirs, ours, "chainlit", "switchboard", lineterm=""))
+        pytest.fail(f"{case.name}: the event streams differ\n{diff}", pytrace=False)
