@@ -40,7 +40,10 @@ run: .venv $(WEB_DIST) ## Start the whole stack with the demo app (SQLite, local
 test: .venv ## Run the test suite (needs PostgreSQL and Redis; see README)
 	$(UV) run --frozen pytest
 
-.PHONY: test-faults test-browser
+.PHONY: test-faults test-browser test-compat
+test-compat: .venv ## Only the differential suite: the same apps on Chainlit 2.12 and on Switchboard
+	$(UV) run --frozen pytest tests/compat
+
 test-faults: .venv ## Only the fault suite (Redis restart, PostgreSQL outage, killed processes)
 	$(UV) run --frozen pytest tests/faults
 
