@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import webbrowser
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +16,7 @@ import typer
 from switchboard.config import generate_secret
 from switchboard.ops import register as register_ops
 from switchboard.stack import LocalRedis, LocalStack, StackError
+from switchboard.starter import HELLO_APP, AppWatcher, write_starter
 
 __all__ = ("app", "main")
 
@@ -46,7 +48,18 @@ def _check_app(target: Path, config_file: Path | None) -> bool:
 def run(
     target: Annotated[Path, typer.Argument(help="The app module, e.g. app.py")],
     port: Annotated[int, typer.Option(help="Port of the public gateway")] = 8000,
+    host: Annotated[str, typer.Option(help="Address the public gateway listens on")] = (
+        "127.0.0.1"
+    ),
+    root_path: Annotated[
+        str, typer.Option("--root-path", help="Serve under this path, e.g. /chat")
+    ] = "",
     workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
+    watch: Annotated[
+        bool,
+        typer.Option("--watch", "-w", help="Reload the workers when the app or its config changes"),
+    ] = False,
+    headless: Annotated[bool, typer.Option("--headless", help="Do not open a browser")] = False,
     database_url: Annotated[
         str | None, typer.Option(envvar="SWITCHBOARD_DATABASE_URL", help="Database URL")
     ] = None,
@@ -56,6 +69,34 @@ def run(
     ] = None,
 ) -> None:
     """Start the whole stack for an app, as ``chainlit run`` does, and print one URL."""
+    _run(
+        target,
+        port=port,
+        host=host,
+        root_path=root_path,
+        workers=workers,
+        watch=watch,
+        headless=headless,
+        database_url=database_url,
+        redis_url=redis_url,
+    )
+
+
+def _run(
+    target: Path,
+    *,
+    port: int,
+    host: str,
+    root_path: str,
+    workers: int,
+    watch: bool,
+    headless: bool,
+    database_url: str | None,
+    redis_url: str | None,
+) -> None:
+    if root_path and not root_path.startswith("/"):
+        typer.echo(f"switchboard run: --root-path must start with '/': {root_path!r}", err=True)
+        raise typer.Exit(2)
     if not target.is_file():
         typer.echo(f"switchboard run: no such app module: {target}", err=True)
         raise typer.Exit(2)
@@ -84,6 +125,12 @@ def run(
         workers=workers,
         log_json=False,
         die_with_parent=True,
+        extra_env={
+            "SWITCHBOARD_GATEWAY_HOST": host,
+            # Probes and metrics stay on loopback whatever the public address.
+            "SWITCHBOARD_GATEWAY_OPS_HOST": "127.0.0.1",
+            "SWITCHBOARD_ROOT_PATH": root_path.rstrip("/"),
+        },
     )
     stopping = False
 
@@ -94,12 +141,19 @@ def run(
     signal.signal(signal.SIGTERM, _stop)
     try:
         stack.start()
-        typer.echo(f"\n  Switchboard is running {target.name} at {stack.url}\n", err=True)
+        shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        url = f"http://{shown_host}:{port}{root_path.rstrip('/')}"
+        typer.echo(f"\n  Switchboard is running {target.name} at {url}\n", err=True)
+        if not headless and _has_display():
+            webbrowser.open(url)
+        watcher = AppWatcher(target.resolve().parent) if watch else None
         while not stopping:
-            for name, process in stack.processes.items():
-                if process.poll() is not None:
+            for name, process in list(stack.processes.items()):
+                if process.poll() is not None and name not in stack.retired:
                     typer.echo(f"switchboard run: {name} exited ({process.returncode})", err=True)
                     stopping = True
+            if watcher is not None and watcher.changed():
+                _reload(stack, target, config_file)
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass
@@ -110,6 +164,60 @@ def run(
         stack.stop()
         if redis is not None:
             redis.stop()
+
+
+def _has_display() -> bool:
+    """Open a browser only where one can show: never a text browser in a server's terminal."""
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def _reload(stack: LocalStack, target: Path, config_file: Path | None) -> None:
+    """New workers on the new code; the old ones finish what they run, then stop."""
+    if not _check_app(target, config_file):
+        typer.echo(
+            f"switchboard run: {target.name} changed but cannot be loaded; "
+            "the workers keep the previous version",
+            err=True,
+        )
+        return
+    stack.replace_workers()
+    typer.echo(f"switchboard run: {target.name} changed, workers reloaded", err=True)
+
+
+@app.command()
+def init(
+    folder: Annotated[Path, typer.Argument(help="Where to write the app")] = Path("."),
+) -> None:
+    """Write a starter app (app.py, chainlit.md, .chainlit/config.toml), as ``chainlit init``."""
+    try:
+        written = write_starter(folder)
+    except FileExistsError as exc:
+        typer.echo(f"switchboard init: {exc} already exists; nothing was written", err=True)
+        raise typer.Exit(1) from exc
+    for path in written:
+        typer.echo(f"created {path}")
+    typer.echo(f"run it with: switchboard run {folder / 'app.py'}")
+
+
+@app.command()
+def hello(
+    port: Annotated[int, typer.Option(help="Port of the public gateway")] = 8000,
+    headless: Annotated[bool, typer.Option("--headless", help="Do not open a browser")] = False,
+) -> None:
+    """Run the bundled hello app, to see Switchboard answer before writing one."""
+    _run(
+        HELLO_APP,
+        port=port,
+        host="127.0.0.1",
+        root_path="",
+        workers=1,
+        watch=False,
+        headless=headless,
+        database_url=None,
+        redis_url=None,
+    )
 
 
 @app.command()

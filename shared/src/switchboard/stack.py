@@ -7,6 +7,7 @@ process on its own port; only the backends (Redis, database) are chosen here.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -173,6 +174,8 @@ class LocalStack:
     # Each gateway's operations port (/readyz, /metrics, /openapi.json), by process name.
     ops_ports: dict[str, int] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # Workers replaced by replace_workers(): stopping on purpose, not a crash.
+    retired: set[str] = field(default_factory=set)
     _logs: list[IO[bytes]] = field(default_factory=list)
     # How each process was started (module, arguments, environment), for restart().
     _specs: dict[str, tuple[str, list[str], dict[str, str]]] = field(default_factory=dict)
@@ -287,6 +290,32 @@ class LocalStack:
         name = f"worker-{index}"
         self._spawn(name, "switchboard_worker", [str(self.app)], self.env())
         return name
+
+    def replace_workers(self) -> list[str]:
+        """Start a new worker for each running one, then stop the old ones gracefully.
+
+        The new workers import the app afresh, so new messages run the new code; an
+        old worker gets SIGTERM and finishes the callbacks it is running before it exits.
+        """
+        old = [
+            name
+            for name, process in self.processes.items()
+            if name.startswith("worker-") and name not in self.retired and process.poll() is None
+        ]
+        taken = {
+            int(name.rsplit("-", 1)[1]) for name in self.processes if name.startswith("worker-")
+        }
+        fresh = []
+        for _ in old:
+            index = max(taken, default=-1) + 1
+            taken.add(index)
+            fresh.append(self.start_worker(index))
+        for name in old:
+            self.retired.add(name)
+            process = self.processes[name]
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+        return fresh
 
     def wait_ready(self, name: str, timeout: float) -> None:
         deadline = time.monotonic() + timeout
