@@ -55,3 +55,29 @@ async def test_events_within_the_grace_are_all_kept(
     await streams.emit_many([TaskStart(session_id=session_id) for _ in range(500)])
     await streams.emit(TaskEnd(session_id=session_id))
     assert await client.xlen(names.ui_stream(session_id)) == 501
+
+
+async def _calls(client: aioredis.Redis, command: str) -> int:
+    stats = await client.info("commandstats")
+    return int(stats.get(f"cmdstat_{command}", {}).get("calls", 0))
+
+
+async def test_an_event_costs_one_append_expiry_and_trim_are_refreshed_per_period(
+    client: aioredis.Redis, redis_prefix: str
+) -> None:
+    names = RedisNames(redis_prefix)
+    streams = Streams(client, names, session_ttl=3600)
+    session_id = str(uuid.uuid4())
+    key = names.ui_stream(session_id)
+    before = {c: await _calls(client, c) for c in ("xadd", "expire", "xtrim")}
+    for _ in range(50):
+        await streams.emit(TaskStart(session_id=session_id))
+    await streams.emit_many([TaskEnd(session_id=session_id) for _ in range(50)])
+    after = {c: await _calls(client, c) for c in ("xadd", "expire", "xtrim")}
+    # Other tests may share this Redis: allow them a little, far below one per event.
+    assert after["xadd"] - before["xadd"] >= 100
+    assert after["expire"] - before["expire"] < 10
+    assert after["xtrim"] - before["xtrim"] < 10
+    # The stream still expires: the first write set its time to live.
+    assert 3600 < await client.ttl(key) <= 3600 + 3600
+    assert await client.xlen(key) == 100

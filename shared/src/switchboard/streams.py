@@ -44,6 +44,11 @@ UI_STREAM_MAXLEN = 10_000
 REPLAY_MARGIN_S = 300.0
 # Session data outlives the disconnect grace by this much, as a safety net.
 SESSION_TTL_MARGIN = 3600
+# A UI stream's expiry and replay trim are refreshed at most this often per stream (and
+# four times per replay window when that is shorter): an XADD alone per event otherwise.
+MAINTAIN_EVERY_S = 30.0
+# Beyond this many streams remembered, entries older than the refresh period are dropped.
+_MAINTAINED_MAX = 50_000
 JOB_EXPIRES_MS = 3_600_000
 
 # KEYS: session hash, deferred list, persist stream. ARGV: event json, ttl seconds.
@@ -141,6 +146,8 @@ class Streams:
         self.names = names
         self.session_ttl = session_ttl + SESSION_TTL_MARGIN
         self.replay_window_ms = int((session_ttl + replay_margin) * 1000)
+        self._maintain_every = min(MAINTAIN_EVERY_S, (session_ttl + replay_margin) / 4)
+        self._maintained: dict[str, float] = {}
         self._persist_or_defer = redis.register_script(_PERSIST_OR_DEFER)
         self._first_interaction = redis.register_script(_FIRST_INTERACTION)
         self._enqueue_input = redis.register_script(_ENQUEUE_INPUT)
@@ -150,9 +157,8 @@ class Streams:
         """Append a UI event to its session's stream; returns the stream id."""
         key = self.names.ui_stream(event.session_id)
         async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.xadd(key, {"e": event.model_dump_json()}, maxlen=UI_STREAM_MAXLEN)
-            pipe.expire(key, self.session_ttl)
-            self._trim_replay(pipe, key)
+            self._append(pipe, key, event)
+            self._maintain(pipe, key)
             stream_id, *_ = await pipe.execute()
         return stream_id.decode() if isinstance(stream_id, bytes) else str(stream_id)
 
@@ -165,16 +171,35 @@ class Streams:
             for event in events:
                 key = self.names.ui_stream(event.session_id)
                 keys.add(key)
-                pipe.xadd(key, {"e": event.model_dump_json()}, maxlen=UI_STREAM_MAXLEN)
+                self._append(pipe, key, event)
             for key in keys:
-                pipe.expire(key, self.session_ttl)
-                self._trim_replay(pipe, key)
+                self._maintain(pipe, key)
             await pipe.execute()
 
-    def _trim_replay(self, pipe: Pipeline, key: str) -> None:
-        """Drop whole stream nodes older than any resumable client could ask for."""
+    @staticmethod
+    def _append(pipe: Pipeline, key: str, event: Envelope) -> None:
+        # "~": Redis trims whole nodes when convenient, not on every append.
+        pipe.xadd(key, {"e": event.model_dump_json()}, maxlen=UI_STREAM_MAXLEN, approximate=True)
+
+    def _maintain(self, pipe: Pipeline, key: str) -> None:
+        """Refresh the stream's expiry and trim its old events, once per period.
+
+        Every event used to cost an EXPIRE and an XTRIM besides its XADD. Both only need
+        to happen well within the expiry and the replay window, so this process does them
+        the first time it writes a stream and then at most every ``_maintain_every`` s.
+        """
+        now = time.monotonic()
+        last = self._maintained.get(key)
+        if last is not None and now - last < self._maintain_every:
+            return
+        if len(self._maintained) >= _MAINTAINED_MAX:
+            horizon = now - self._maintain_every
+            self._maintained = {k: t for k, t in self._maintained.items() if t > horizon}
+        self._maintained[key] = now
+        pipe.expire(key, self.session_ttl)
         cutoff = int(time.time() * 1000) - self.replay_window_ms
         if cutoff > 0:
+            # Whole stream nodes older than any resumable client could ask for.
             pipe.xtrim(key, minid=f"{cutoff}-0", approximate=True)
 
     async def persist(self, event: Envelope) -> bool:
