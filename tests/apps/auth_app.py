@@ -11,8 +11,9 @@ def password(username: str, password: str) -> cl.User | None:
 
 
 @cl.header_auth_callback
-async def header(headers: dict) -> cl.User | None:
-    user = headers.get("x-test-user")
+async def header(headers) -> cl.User | None:
+    # Chainlit passes case-insensitive headers: any spelling of the name finds it.
+    user = headers.get("X-Test-User")
     return cl.User(identifier=user, metadata={"via": "header"}) if user else None
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from starlette.datastructures import Headers
+
 from switchboard.schema.app_calls import (
     AppCall,
     AppCallReply,
@@ -114,7 +116,8 @@ class AppCaller:
             args: tuple[Any, ...] = (call.username, call.password)
         elif isinstance(call, HeaderAuthCall):
             callback = self.app.get("header_auth_callback")
-            args = (call.headers,)
+            # Chainlit hands the callback Starlette's case-insensitive Headers.
+            args = (Headers(headers=call.headers),)
         else:
             callback = self.app.get("oauth_callback")
             args = (
