@@ -88,9 +88,12 @@ bench-persistence: .venv ## Persistence lag (step produced -> committed) p50/p99
 bench-scaling: .venv ## Messages/s with 1 and 2 workers on a CPU-bound app, and the ratio
 	$(UV) run --frozen python bench/scaling.py
 
-.PHONY: bench-load bench-soak
+.PHONY: bench-load bench-soak bench-compare
 bench-load: .venv ## 200 and 1,000 concurrent sessions with 1 and 2 workers: latency, msgs/s, gateway RSS
 	$(UV) run --frozen python bench/load.py --sessions 200 --sessions 1000 --workers 1 --workers 2
 
 bench-soak: .venv ## 10 minutes at 100 sessions: no error, RSS and Redis memory flat (PASS/FAIL)
 	$(UV) run --frozen python bench/soak.py --minutes 10 --sessions 100
+
+bench-compare: .venv ## The same echo app on Chainlit 2.12 and on Switchboard at 1, 50, 200 sessions, with ratios
+	$(UV) run --frozen python bench/vs_chainlit.py --sessions 1 --sessions 50 --sessions 200 --messages 5
