@@ -197,7 +197,12 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApps:
             max_upload_bytes=settings.max_upload_mb * 1024 * 1024,
         )
     )
-    mount_web(api, config, public_folder(settings.public_dir, settings.config_file))
+    mount_web(
+        api,
+        config,
+        public_folder(settings.public_dir, settings.config_file),
+        settings.web_dist,
+    )
     log_refusals(api)
     public = ClosedPollingSessions(
         socketio.ASGIApp(sio, other_asgi_app=api, socketio_path=SOCKET_PATH),

@@ -73,6 +73,9 @@ class GatewaySettings(Settings):
     # The app's public/ folder (/public/..., theme.json, logos, avatars). Unset: the
     # `public` folder beside the `.chainlit/` folder holding the config file.
     public_dir: Path | None = None
+    # The built web UI to serve (a folder holding index.html and assets/), such as
+    # Chainlit's stock frontend/dist. Unset: the UI built into the gateway package.
+    web_dist: Path | None = None
     # Per kind of client event: largest payload and per-socket rate, merged over
     # event_limits.DEFAULT_RULES (JSON, e.g. {"window_message": {"max_bytes": 4096,
     # "per_second": 1, "burst": 5}}).
@@ -112,11 +115,18 @@ class GatewaySettings(Settings):
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("public_dir", mode="before")
+    @field_validator("public_dir", "web_dist", mode="before")
     @classmethod
     def _blank_dir_is_unset(cls, value: object) -> object:
         # An empty variable must not become Path(""), the working directory.
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("web_dist")
+    @classmethod
+    def _built_ui(cls, value: Path | None) -> Path | None:
+        if value is not None and not (value / "index.html").is_file():
+            raise ValueError(f"SWITCHBOARD_WEB_DIST: {value} holds no index.html")
+        return value
 
     def origin_allowlist(self, app_origins: list[str]) -> list[str]:
         """Origins allowed besides the request's own; the app's ``"*"`` is dropped."""

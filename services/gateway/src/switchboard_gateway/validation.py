@@ -52,6 +52,9 @@ def validate_answer(spec: AskSpec, answer: Any, max_text: int) -> Any:
 def _check_widget(widget: dict[str, Any], value: Any) -> None:
     kind = widget.get("type")
     label = widget.get("id")
+    if value is None and kind in ("textinput", "numberinput"):
+        # Chainlit's UI sends a field left empty as null, and Chainlit passes it on.
+        return
     if kind in ("switch", "checkbox"):
         if not isinstance(value, bool):
             raise InvalidInput(f"{label}: expected a boolean")

@@ -5,6 +5,12 @@ tags with ``og:root_path``, ``window.transports``, the theme variables and fonts
 ``public/theme.json``, custom CSS/JS, and every absolute ``href``/``src`` (injected
 ones included) prefixed with the root path. Favicon, logos and avatars prefer the
 app's ``public/`` files, found through the same guarded lookup as ``/public/...``.
+
+The UI served is the one built into this package (``static/dist``) unless
+``SWITCHBOARD_WEB_DIST`` names another built folder, such as the ``frontend/dist`` of a
+Chainlit wheel: the gateway speaks Chainlit's protocol and REST API, so Chainlit's stock
+UI runs on it unchanged. Its ``favicon.svg`` and ``logo_<theme>.svg`` are then the
+defaults when ``public/`` has none, as Chainlit's server has them.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ _AVATAR_ID = re.compile(r"^[a-zA-Z0-9_ .-]+$")
 _FONTS = re.compile(r"(<!-- FONT START -->).*?(<!-- FONT END -->)", re.DOTALL)
 # Absolute (not protocol-relative) links, which move under the root path.
 _ROOTED = re.compile(r'(href|src)="/(?!/)')
+_ICON_LINK = re.compile(r"<link[^>]*\brel=[\"']?icon\b", re.IGNORECASE)
 # Paths the SPA never owns: a miss there is a 404, not the index page.
 _NOT_SPA = ("assets/", "ws/", "project/", "auth/", "avatars/", "public/")
 
@@ -51,15 +58,27 @@ def _root_path() -> str:
     return os.environ.get("SWITCHBOARD_ROOT_PATH", "").rstrip("/")
 
 
-def _image(folder: PublicFolder, request: Request, stem: str, subfolder: str = "") -> Response:
-    """A ``public/`` image by stem, else the app's favicon, else ours. Blocking (lookups)."""
-    custom = folder.find_image(stem, subfolder) or folder.find_image("favicon")
+def _image(
+    folder: PublicFolder, dist: Path, request: Request, stem: str, subfolder: str = ""
+) -> Response:
+    """An image by stem: the app's ``public/`` one, the UI build's, the app's favicon,
+    the UI build's favicon, else ours. Blocking (lookups)."""
+    custom = folder.find_image(stem, subfolder)
     if custom is not None:
         return file_response(custom, request)
-    return FileResponse(_STATIC / "favicon.svg", media_type="image/svg+xml")
+    shipped = dist / f"{stem}.svg"
+    if not subfolder and shipped.is_file():
+        return FileResponse(shipped, media_type="image/svg+xml")
+    favicon = folder.find_image("favicon")
+    if favicon is not None:
+        return file_response(favicon, request)
+    for fallback in (dist / "favicon.svg", _STATIC / "favicon.svg"):
+        if fallback.is_file():
+            return FileResponse(fallback, media_type="image/svg+xml")
+    raise HTTPException(status_code=404, detail="Not found")
 
 
-def _head_tags(config: AppConfig, root: str) -> str:
+def _head_tags(config: AppConfig, root: str, template: str) -> str:
     ui = config.ui
     name = html.escape(ui.name)
     description = html.escape(ui.description or "")
@@ -71,6 +90,9 @@ def _head_tags(config: AppConfig, root: str) -> str:
         f'<meta property="og:description" content="{description}" />',
         f'<meta property="og:root_path" content="{html.escape(root)}" />',
     ]
+    if not _ICON_LINK.search(template):
+        # Chainlit's stock index.html leaves the icon link to the server, as ours does not.
+        tags.append('<link rel="icon" href="/favicon" />')
     meta_url = getattr(ui, "custom_meta_url", None)
     if meta_url:
         tags.append(f'<meta property="og:url" content="{html.escape(meta_url)}" />')
@@ -106,7 +128,9 @@ def render_index(
     """Fill Chainlit's placeholders in the built ``index.html``."""
     ui = config.ui
     theme_script, fonts = _theme_tags(theme)
-    page = template.replace("<!-- TAG INJECTION PLACEHOLDER -->", _head_tags(config, root))
+    page = template.replace(
+        "<!-- TAG INJECTION PLACEHOLDER -->", _head_tags(config, root, template)
+    )
     css = ""
     if fonts:
         if _FONTS.search(page):
@@ -137,29 +161,35 @@ def render_index(
     return page
 
 
-def _index_page(config: AppConfig, folder: PublicFolder) -> str:
+def _index_page(config: AppConfig, folder: PublicFolder, dist: Path) -> str:
     """The page for every SPA path; blocking (file reads), so run in a thread."""
-    built = _DIST / "index.html"
+    built = dist / "index.html"
     template = (built if built.is_file() else _STATIC / "index.html").read_text(encoding="utf-8")
     template = template.replace("{{APP_NAME}}", html.escape(config.ui.name))
     return render_index(template, config, _root_path(), folder.theme())
 
 
-def mount_web(api: FastAPI, config: AppConfig, public_dir: Path | None) -> None:
-    """Add the UI routes; call last, since the SPA route catches every other GET."""
+def mount_web(
+    api: FastAPI, config: AppConfig, public_dir: Path | None, web_dist: Path | None = None
+) -> None:
+    """Add the UI routes; call last, since the SPA route catches every other GET.
+
+    ``web_dist`` is another built UI to serve instead of the packaged one.
+    """
     folder = PublicFolder(public_dir)
-    api.mount("/assets", _HashedAssets(directory=_DIST / "assets", check_dir=False), name="assets")
+    dist = web_dist or _DIST
+    api.mount("/assets", _HashedAssets(directory=dist / "assets", check_dir=False), name="assets")
     api.include_router(build_public_router(folder))
 
     @api.get("/favicon", include_in_schema=False)
     async def favicon(request: Request) -> Response:
-        return await anyio.to_thread.run_sync(_image, folder, request, "favicon")
+        return await anyio.to_thread.run_sync(_image, folder, dist, request, "favicon")
 
     @api.get("/logo", include_in_schema=False)
     async def logo(
         request: Request, theme: str = Query("light", pattern="^(light|dark)$")
     ) -> Response:
-        return await anyio.to_thread.run_sync(_image, folder, request, f"logo_{theme}")
+        return await anyio.to_thread.run_sync(_image, folder, dist, request, f"logo_{theme}")
 
     @api.get("/avatars/{avatar_id}", include_in_schema=False)
     async def avatar(avatar_id: str, request: Request) -> Response:
@@ -168,11 +198,11 @@ def mount_web(api: FastAPI, config: AppConfig, public_dir: Path | None) -> None:
         if avatar_id == "default":
             avatar_id = config.ui.name
         stem = avatar_id.lower().replace(" ", "_").replace(".", "_")
-        return await anyio.to_thread.run_sync(_image, folder, request, stem, "avatars")
+        return await anyio.to_thread.run_sync(_image, folder, dist, request, stem, "avatars")
 
     @api.get("/{full_path:path}", include_in_schema=False)
     async def spa(full_path: str) -> HTMLResponse:
         if full_path.startswith(_NOT_SPA) or f"{full_path}/" in _NOT_SPA:
             raise HTTPException(status_code=404, detail="Not found")
-        page = await anyio.to_thread.run_sync(_index_page, config, folder)
+        page = await anyio.to_thread.run_sync(_index_page, config, folder, dist)
         return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
