@@ -128,7 +128,9 @@ class ClientEvents(SocketGate):
 
     async def _settings(
         self, sid: str, event: str, data: Any
-    ) -> tuple[SocketState, dict[str, Any]] | None:
+    ) -> tuple[SocketState, dict[str, Any], dict[str, Any]] | None:
+        """The socket's state, the session's settings merged with the valid values
+        the client sent, and those values."""
         state = await self._checked(sid, event, data)
         if state is None:
             return None
@@ -138,20 +140,20 @@ class ClientEvents(SocketGate):
         except InvalidInput as exc:
             await self._error(sid, "invalid_settings", str(exc), event)
             return None
-        return state, {**stored, **values}
+        return state, {**stored, **values}, values
 
     async def chat_settings_change(self, sid: str, data: Any = None) -> None:
         checked = await self._settings(sid, "chat_settings_change", data)
         if checked is None:
             return
-        state, merged = checked
+        state, merged, sent = checked
         session = state.session
         await self.state.save_chat_settings(session.id, merged)
         await self.streams.enqueue(
             SettingsUpdateInput(
                 session_id=session.id,
                 thread_id=session.thread_id,
-                payload=SettingsPayload(settings=merged),
+                payload=SettingsPayload(settings=merged, sent=sent),
             )
         )
 
@@ -159,12 +161,12 @@ class ClientEvents(SocketGate):
         checked = await self._settings(sid, "chat_settings_edit", data)
         if checked is None:
             return
-        state, merged = checked
+        state, merged, sent = checked
         await self.streams.enqueue(
             SettingsEditInput(
                 session_id=state.session.id,
                 thread_id=state.session.thread_id,
-                payload=SettingsPayload(settings=merged),
+                payload=SettingsPayload(settings=merged, sent=sent),
             )
         )
 

@@ -88,7 +88,10 @@ class ActionInput(Envelope):
 
 
 class SettingsPayload(BaseModel):
+    # The session's settings with the client's values merged in.
     settings: JsonObject
+    # The values the client sent: what Chainlit passes to on_settings_update/_edit.
+    sent: JsonObject | None = None
 
 
 class SettingsUpdateInput(Envelope):

@@ -36,7 +36,8 @@ class ChatSettings:
         await self.refresh()
         return values
 
-    async def refresh(self) -> None:
+    async def refresh(self) -> dict[str, Any]:
+        """Show the widgets again without changing the session's values."""
         ctx = get_context()
         await ctx.emitter.emit(
             ChatSettingsEvent(
@@ -45,3 +46,4 @@ class ChatSettings:
                 payload=[i.to_dict() for i in self.inputs],
             )
         )
+        return self.settings()

@@ -46,7 +46,8 @@ class Emitter(Protocol):
     async def persist(self, event: Envelope) -> None: ...
 
     async def ask(self, event: Ask) -> Any:
-        """Show an ask and wait for its answer (None on timeout)."""
+        """Show an ask and wait for its answer; on timeout show ``ask_timeout`` and raise
+        ``TimeoutError``."""
         ...
 
     async def call_fn(self, event: CallFn, timeout: float) -> Any:
@@ -73,8 +74,18 @@ class Emitter(Protocol):
         """Fetch a file the session's user may read into a local temporary path."""
         ...
 
-    async def first_interaction(self, session_id: str, interaction: str) -> bool:
-        """Mark the session's first interaction (creating its thread); True if it was."""
+    async def first_interaction(
+        self, session_id: str, interaction: str, *, deferred: bool = False
+    ) -> bool:
+        """Mark the session's first interaction (creating its thread); True if it was.
+
+        ``deferred`` shows ``first_interaction`` only after the next event (or at
+        ``flush``), where Chainlit emits it from a task it starts in the background.
+        """
+        ...
+
+    async def flush(self) -> None:
+        """Show a deferred ``first_interaction`` now."""
         ...
 
 
@@ -82,6 +93,7 @@ class Emitter(Protocol):
 class SessionContext:
     session: SessionRecord
     emitter: Emitter
+    # The app's config.toml (Chainlit's global ``config``: default authors, step names).
     config: AppConfig
     user_session: dict[str, Any] = field(default_factory=dict)
     chat_settings: dict[str, Any] = field(default_factory=dict)
@@ -93,6 +105,9 @@ class SessionContext:
     # Stores user_session as it is now; run before the session may move to
     # another worker (an ask's wait) and when a callback ends.
     checkpoint: Callable[[], Awaitable[None]] | None = None
+    # ``config`` with the chat profile's ``config_overrides`` applied (Chainlit's
+    # ``session.get_config()``); None when the profile overrides nothing.
+    profile_config: AppConfig | None = None
 
     @property
     def session_id(self) -> str:
@@ -101,6 +116,10 @@ class SessionContext:
     @property
     def thread_id(self) -> str:
         return self.session.thread_id
+
+    @property
+    def session_config(self) -> AppConfig:
+        return self.profile_config or self.config
 
     @property
     def user(self) -> UserRef | None:

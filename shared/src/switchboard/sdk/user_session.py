@@ -9,11 +9,16 @@ stay in the worker that holds them. See docs/user-session.md and
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar, cast
 
 from switchboard.sdk.context import get_context
 
-__all__ = ("UserSession", "user_session")
+__all__ = ("SessionAccessor", "UserSession", "user_session")
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _BUILTIN = ("id", "env", "chat_settings", "user", "chat_profile", "client_type")
 
@@ -35,8 +40,42 @@ class UserSession:
 
     def set(self, key: str, value: Any) -> None:
         if key in _BUILTIN:
-            raise KeyError(f"user_session key {key!r} is managed by Switchboard")
+            # As in Chainlit, a built-in key always reads the session's own value.
+            logger.warning("user_session.set(%r) has no effect: the key is built in", key)
+            return
         get_context().user_session[key] = value
+
+    def create_accessor(
+        self, key: str, default: T, *, apply_fn: Callable[[T], T] | None = None
+    ) -> SessionAccessor[T]:
+        """A typed view of one key; nothing is stored until ``set``/``reset``/``apply``."""
+        return SessionAccessor(key, default, apply_fn=apply_fn)
+
+
+class SessionAccessor(Generic[T]):
+    """One ``user_session`` key with a default and an optional transform (Chainlit's)."""
+
+    def __init__(self, key: str, default: T, *, apply_fn: Callable[[T], T] | None = None):
+        self._key = key
+        self._default = default
+        self._apply_fn = apply_fn
+
+    def get(self) -> T:
+        return cast(T, user_session.get(self._key, self._default))
+
+    def set(self, value: T) -> None:
+        user_session.set(self._key, value)
+
+    def reset(self) -> None:
+        self.set(self._default)
+
+    def apply(self) -> T:
+        """Transform the value (if a function was given), store it, and return it."""
+        value = self.get()
+        if self._apply_fn is not None:
+            value = self._apply_fn(value)
+        self.set(value)
+        return value
 
 
 user_session = UserSession()
