@@ -54,8 +54,13 @@ class RecordingEmitter:
     async def load_file(self, session_id: str, file_id: str) -> tuple[StoredFile, Path] | None:
         raise NotImplementedError
 
-    async def first_interaction(self, session_id: str, interaction: str) -> bool:
+    async def first_interaction(
+        self, session_id: str, interaction: str, *, deferred: bool = False
+    ) -> bool:
         return False
+
+    async def flush(self) -> None:
+        return None
 
     def shown(self, kind: str) -> list[dict[str, Any]]:
         return [

@@ -64,7 +64,8 @@ async def test_chain_llm_and_tool_become_steps_with_generation() -> None:
     assert "RunnableSequence" not in started
     llm = updated["FakeListChatModel"]
     assert llm["type"] == "llm" and llm["parentId"] == outer.id
-    assert llm["output"] == "Paris"
+    # As Chainlit: a chat call shows no input or output; the exchange is its generation.
+    assert llm["input"] == "" and llm["output"] == "" and llm["language"] == "json"
     generation = llm["generation"]
     assert generation["type"] == "CHAT"
     assert generation["messages"] == [
@@ -73,11 +74,14 @@ async def test_chain_llm_and_tool_become_steps_with_generation() -> None:
     ]
     assert generation["messageCompletion"] == {"role": "assistant", "content": "Paris"}
     assert generation["duration"] > 0
-    assert started["ChatPromptTemplate"]["type"] == "run"  # the first chain step
-    assert updated["shout"]["output"] == "PARIS" and updated["shout"]["parentId"] == outer.id
-    assert '"question": "Capital of France?"' in started["ChatPromptTemplate"]["input"]
+    # The prompt and the parser run inside the ignored sequence and are not shown; a
+    # chain kept there (``to_keep``) is, under the open step ("run" only if it is first).
+    assert "ChatPromptTemplate" not in started and "StrOutputParser" not in started
+    assert generation["variables"] == {"question": "Capital of France?"}
+    assert started["shout"]["type"] == "undefined" and started["shout"]["parentId"] == outer.id
+    assert '"output": "PARIS"' in updated["shout"]["output"]
     capital_step = updated["capital"]
-    assert capital_step["type"] == "tool" and capital_step["output"] == "Paris"
+    assert capital_step["type"] == "tool" and capital_step["output"] == '{"output": "Paris"}'
     assert '"country": "France"' in capital_step["input"]
     # Every step is also persisted.
     assert {e.payload.name for e in emitter.persisted} >= {"FakeListChatModel", "capital"}
@@ -104,7 +108,7 @@ async def test_errors_mark_the_step_and_sync_invoke_works() -> None:
     assert failed["isError"] is True and failed["output"] == "boom"
     assert text.content == "sync answer"
     llm = _by_name(emitter.shown("update_message"))["FakeListChatModel"]
-    assert llm["output"] == "sync answer"
+    assert llm["generation"]["messageCompletion"]["content"] == "sync answer"
 
 
 async def test_stream_final_answer_streams_after_the_prefix() -> None:

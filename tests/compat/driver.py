@@ -16,11 +16,12 @@ from typing import Any
 
 import httpx
 
-from tests.support.client import ChainlitClient, chainlit_auth
+from tests.support.client import ChainlitClient, Received, chainlit_auth
 
 __all__ = (
     "Answer",
     "Click",
+    "GetSettings",
     "Scenario",
     "Send",
     "SetSettings",
@@ -39,6 +40,8 @@ class Send:
     files: tuple[tuple[str, bytes, str], ...] = ()
     # Press stop once a message containing this text is shown.
     stop_after: str | None = None
+    # The composer's selected mode options, by mode id.
+    modes: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,8 @@ class Click:
 @dataclass(frozen=True)
 class SetSettings:
     values: dict[str, Any]
+    # Send ``chat_settings_edit`` (a change while the panel is open) instead.
+    edit: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,7 +68,16 @@ class Wait:
     seconds: float
 
 
-Step = Send | Click | SetSettings | WindowMessage | Wait
+@dataclass(frozen=True)
+class GetSettings:
+    """``GET /project/settings`` as the UI does; recorded as a pseudo-event
+    ``GET /project/settings`` holding only ``keys`` (dotted paths into the body)."""
+
+    keys: tuple[str, ...]
+    chat_profile: str = ""
+
+
+Step = Send | Click | SetSettings | WindowMessage | Wait | GetSettings
 
 
 @dataclass(frozen=True)
@@ -74,6 +88,8 @@ class Answer:
     action: str | None = None
     files: tuple[tuple[str, bytes, str], ...] = ()
     element: dict[str, Any] = field(default_factory=lambda: {"submitted": True})
+    # Never answer (the ask times out on the server); no acknowledgement is sent.
+    silent: bool = False
 
 
 @dataclass(frozen=True)
@@ -145,7 +161,12 @@ async def play(url: str, scenario: Scenario) -> list[tuple[str, Any]]:
     http = httpx.AsyncClient(base_url=url, timeout=20)
     answer = scenario.answer
 
+    closing = asyncio.Event()
+
     async def on_ask(data: Any = None, *_: Any) -> Any:
+        if answer.silent:
+            await closing.wait()
+            raise asyncio.CancelledError  # ends the handler without an acknowledgement
         spec = (data or {}).get("spec", {})
         kind = spec.get("type")
         if kind == "action":
@@ -170,6 +191,8 @@ async def play(url: str, scenario: Scenario) -> list[tuple[str, Any]]:
         message = _user_message(step.text)
         if step.command is not None:
             message["command"] = step.command
+        if step.modes is not None:
+            message["modes"] = step.modes
         mark = len(client.events)
         await client.emit("client_message", {"message": message, "fileReferences": refs})
         if step.stop_after is not None:
@@ -185,7 +208,8 @@ async def play(url: str, scenario: Scenario) -> list[tuple[str, Any]]:
         response.raise_for_status()
 
     async def settings(step: SetSettings) -> None:
-        await client.emit("chat_settings_change", step.values)
+        event = "chat_settings_edit" if step.edit else "chat_settings_change"
+        await client.emit(event, step.values)
 
     async def window(step: WindowMessage) -> None:
         await client.emit("window_message", step.data)
@@ -193,8 +217,22 @@ async def play(url: str, scenario: Scenario) -> list[tuple[str, Any]]:
     async def wait(step: Wait) -> None:
         await asyncio.sleep(step.seconds)
 
+    async def get_settings(step: GetSettings) -> None:
+        params = {"chat_profile": step.chat_profile} if step.chat_profile else {}
+        response = await http.get("/project/settings", params=params)
+        response.raise_for_status()
+        picked: dict[str, Any] = {}
+        for key in step.keys:
+            value: Any = response.json()
+            for part in key.split("."):
+                value = value.get(part) if isinstance(value, dict) else None
+            picked[key] = value
+        loop = asyncio.get_running_loop()
+        client.events.append(Received("GET /project/settings", picked, loop.time()))
+
     steps.update({Send: send, Click: click, SetSettings: settings, WindowMessage: window})
     steps[Wait] = wait
+    steps[GetSettings] = get_settings
     try:
         await client.start()
         await _settle(client, scenario.quiet)
@@ -202,6 +240,7 @@ async def play(url: str, scenario: Scenario) -> list[tuple[str, Any]]:
             await steps[type(step)](step)
             await _settle(client, scenario.quiet)
     finally:
+        closing.set()
         await client.close()
         await http.aclose()
     return [(event.name, event.data) for event in client.events]

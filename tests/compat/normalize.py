@@ -2,9 +2,9 @@
 
 Ids and timestamps differ between any two runs, so ids become ``<id1>``, ``<id2>``, …
 in order of first appearance (which keeps every parent/child and for-id relation
-checkable) and timestamps become ``<time>``. Tokens streamed into one message one after
-the other are joined: the client appends them, so the text on screen is the same however
-they were split. What else may differ is listed, with its reason, in ``differences.py``.
+checkable), timestamps become ``<time>`` and measured timings ``<measured>``. Tokens
+streamed into one message one after the other are joined: the client appends them, so
+the text on screen is the same however they were split. What else may differ is listed, with its reason, in ``differences.py``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ __all__ = ("Normalised", "normalise", "render")
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
 _TIMES = frozenset({"createdAt", "start", "end", "updatedAt", "created_at"})
+# Measured by the clock (an LLM generation's timings): differ between any two runs.
+_MEASURED = frozenset({"duration", "ttFirstToken", "tokenThroughputInSeconds"})
 
 
 @dataclass
@@ -36,6 +38,8 @@ class _Ids:
 def _value(value: Any, ids: _Ids, key: str | None = None) -> Any:
     if key in _TIMES and value not in (None, ""):
         return "<time>"
+    if key in _MEASURED and isinstance(value, int | float) and not isinstance(value, bool):
+        return "<measured>"
     if isinstance(value, dict):
         return {k: _value(v, ids, k) for k, v in value.items()}
     if isinstance(value, list):
@@ -48,10 +52,44 @@ def _value(value: Any, ids: _Ids, key: str | None = None) -> Any:
 Normalised = list[tuple[str, Any]]
 
 
+def _element_key(data: Any) -> tuple[str, str, str]:
+    """What orders a message's elements: nothing in it depends on ids or timing."""
+    if not isinstance(data, dict):
+        return ("", "", "")
+    return (str(data.get("type")), str(data.get("name")), str(data.get("display")))
+
+
+def _sort_element_runs(events: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """Sort each run of consecutive ``element`` events for the same ``forId``.
+
+    Chainlit sends a message's elements (and the side panel's) from concurrent tasks,
+    so they arrive in any order; the client files each under its ``forId`` and shows a
+    message's elements by kind, so the order within such a run is not observable. This
+    runs before ids are numbered, so both streams number them the same way. The sort is
+    stable: two sends of one element (same type and name) keep their order.
+    """
+    out: list[tuple[str, Any]] = []
+    run: list[tuple[str, Any]] = []
+
+    def for_id(data: Any) -> Any:
+        return data.get("forId") if isinstance(data, dict) else None
+
+    for event in events:
+        if event[0] == "element" and (not run or for_id(run[0][1]) == for_id(event[1])):
+            run.append(event)
+            continue
+        out.extend(sorted(run, key=lambda e: _element_key(e[1])))
+        run = [event] if event[0] == "element" else []
+        if not run:
+            out.append(event)
+    out.extend(sorted(run, key=lambda e: _element_key(e[1])))
+    return out
+
+
 def normalise(events: list[tuple[str, Any]]) -> Normalised:
     ids = _Ids()
     out: Normalised = []
-    for name, data in events:
+    for name, data in _sort_element_runs(events):
         if name in IGNORED_EVENTS:
             continue
         if isinstance(data, dict):

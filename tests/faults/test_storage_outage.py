@@ -43,8 +43,7 @@ async def _file_of(client: ChainlitClient, name: str, since: int) -> str:
     await client.send(name)
     await client.wait_for("new_message", lambda m: m["output"] == f"stored {name}", since=since)
     element = await client.wait_for("element", lambda e: e["name"] == f"{name}.txt", since=since)
-    url: str = element.data["url"]
-    return url
+    return client.element_url(element.data)
 
 
 async def _spool_empty(spool: Path, timeout: float) -> None:

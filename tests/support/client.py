@@ -102,6 +102,14 @@ class ChainlitClient:
     def session_id(self) -> str:
         return str(self.auth["sessionId"])
 
+    def element_url(self, element: dict[str, Any]) -> str:
+        """Where Chainlit's UI fetches an element: its ``url``, else the stored file by key."""
+        if element.get("url"):
+            return str(element["url"])
+        key = element.get("chainlitKey")
+        assert key, f"element {element.get('name')!r} has neither url nor chainlitKey"
+        return f"/project/file/{key}?session_id={self.session_id}"
+
     async def connect(self) -> None:
         await self.sio.connect(
             self.url,

@@ -44,9 +44,16 @@ class RedisEmitter:
         self._names = streams.names
         self._session = session
         self._auto_tag = auto_tag
+        # A deferred ``first_interaction``, shown right after the next event.
+        self._deferred: list[Envelope] = []
 
     async def emit(self, event: Envelope) -> None:
         await self._streams.emit(event)
+        await self.flush()
+
+    async def flush(self) -> None:
+        while self._deferred:
+            await self._streams.emit(self._deferred.pop(0))
 
     async def persist(self, event: Envelope) -> None:
         await self._streams.persist(event)
@@ -60,7 +67,7 @@ class RedisEmitter:
             pipe.hset(asks_key, ask_id, event.model_dump_json())
             pipe.expire(asks_key, self._streams.session_ttl)
             await pipe.execute()
-        await self._streams.emit(event)
+        await self.emit(event)
         try:
             result = await resolved(
                 self._redis.blpop([answer_key], timeout=event.payload.spec.timeout)
@@ -71,8 +78,8 @@ class RedisEmitter:
                 pipe.delete(answer_key)
                 await pipe.execute()
         if result is None:
-            await self._streams.emit(AskTimeout(session_id=sid, thread_id=event.thread_id))
-            return None
+            await self.emit(AskTimeout(session_id=sid, thread_id=event.thread_id))
+            raise TimeoutError(f"no answer within {event.payload.spec.timeout} s")
         return orjson.loads(result[1])
 
     async def call_fn(self, event: CallFn, timeout: float) -> Any:
@@ -84,7 +91,7 @@ class RedisEmitter:
             pipe.hset(calls_key, event.id, event.model_dump_json())
             pipe.expire(calls_key, self._streams.session_ttl)
             await pipe.execute()
-        await self._streams.emit(event)
+        await self.emit(event)
         try:
             wait_s = max(1, math.ceil(timeout))
             result = await resolved(self._redis.blpop([answer_key], timeout=wait_s))
@@ -94,9 +101,9 @@ class RedisEmitter:
                 pipe.delete(answer_key)
                 await pipe.execute()
         if result is None:
-            await self._streams.emit(CallFnTimeout(session_id=sid, thread_id=event.thread_id))
+            await self.emit(CallFnTimeout(session_id=sid, thread_id=event.thread_id))
             return None
-        await self._streams.emit(ClearCallFn(session_id=sid, thread_id=event.thread_id))
+        await self.emit(ClearCallFn(session_id=sid, thread_id=event.thread_id))
         return orjson.loads(result[1])
 
     async def store_file(
@@ -135,17 +142,21 @@ class RedisEmitter:
     async def chat_context_clear(self, session_id: str) -> None:
         await self._redis.delete(self._names.chat_context(session_id))
 
-    async def first_interaction(self, session_id: str, interaction: str) -> bool:
+    async def first_interaction(
+        self, session_id: str, interaction: str, *, deferred: bool = False
+    ) -> bool:
         thread = thread_created(self._session, interaction, auto_tag=self._auto_tag)
         if not await self._streams.first_interaction(session_id, thread):
             return False
-        await self._streams.emit(
-            FirstInteraction(
-                session_id=session_id,
-                thread_id=self._session.thread_id,
-                payload=FirstInteractionPayload(
-                    interaction=interaction, thread_id=self._session.thread_id
-                ),
-            )
+        event = FirstInteraction(
+            session_id=session_id,
+            thread_id=self._session.thread_id,
+            payload=FirstInteractionPayload(
+                interaction=interaction, thread_id=self._session.thread_id
+            ),
         )
+        if deferred:
+            self._deferred.append(event)
+        else:
+            await self.emit(event)
         return True

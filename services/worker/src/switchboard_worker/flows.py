@@ -38,6 +38,7 @@ from switchboard.sdk.ask import uploaded_files
 from switchboard.sdk.audio import InputAudioChunk
 from switchboard.sdk.callbacks import call_user_function
 from switchboard.sdk.context import SessionContext
+from switchboard.sdk.element import attachment
 from switchboard.sdk.message import ErrorMessage, Message
 from switchboard.sdk.step import Step
 from switchboard_worker.base import RunnerBase
@@ -81,7 +82,8 @@ class CallbackFlows(RunnerBase):
         else:
             await self._task_event(ctx, start=True)
             try:
-                await ctx.emitter.first_interaction(ctx.session_id, "audio")
+                # Chainlit starts the thread in a background task.
+                await ctx.emitter.first_interaction(ctx.session_id, "audio", deferred=True)
                 hook = self.app.get("on_audio_end")
                 if hook is not None:
                     async with Step(name="on_audio_end", type="run") as run:
@@ -90,6 +92,7 @@ class CallbackFlows(RunnerBase):
             except Exception:
                 logger.exception("on_audio_end failed", extra={"session_id": ctx.session_id})
             finally:
+                await ctx.emitter.flush()
                 await self._task_event(ctx, start=False)
 
     async def _chat_start(self, ctx: SessionContext) -> None:
@@ -149,19 +152,22 @@ class CallbackFlows(RunnerBase):
 
     async def _message(self, ctx: SessionContext, item: MessageInput | EditMessageInput) -> None:
         step = item.payload.message
+        first = None
+        if item.payload.first_interaction is not None:
+            first = FirstInteraction(
+                session_id=ctx.session_id,
+                thread_id=ctx.thread_id,
+                payload=FirstInteractionPayload(
+                    interaction=item.payload.first_interaction, thread_id=ctx.thread_id
+                ),
+            )
         await self._task_event(ctx, start=True)
         try:
-            if item.payload.first_interaction is not None:
-                await ctx.emitter.emit(
-                    FirstInteraction(
-                        session_id=ctx.session_id,
-                        thread_id=ctx.thread_id,
-                        payload=FirstInteractionPayload(
-                            interaction=item.payload.first_interaction,
-                            thread_id=ctx.thread_id,
-                        ),
-                    )
-                )
+            # Chainlit starts the thread in a background task, which runs while
+            # on_message is about to be called; without on_message, after task_end.
+            if first is not None and self.app.on_message is not None:
+                await ctx.emitter.emit(first)
+                first = None
             message = Message(
                 content=step.output or "",
                 author=step.name or "User",
@@ -176,7 +182,7 @@ class CallbackFlows(RunnerBase):
             references = item.payload.file_references if isinstance(item, MessageInput) else []
             if references:
                 attached = await uploaded_files(references, for_id=message.id)
-                message.elements = [element for _, element in attached]
+                message.elements = [attachment(element) for _, element in attached]
                 for element in message.elements:
                     await element.send(for_id=message.id)
             data = message.to_dict()
@@ -199,6 +205,8 @@ class CallbackFlows(RunnerBase):
                 )
         finally:
             await self._task_event(ctx, start=False)
+            if first is not None:
+                await ctx.emitter.emit(first)
 
     async def _edit_message(self, ctx: SessionContext, item: EditMessageInput) -> None:
         edited = item.payload.message
@@ -236,13 +244,17 @@ class CallbackFlows(RunnerBase):
                 ok=False, status=404, detail=f"No callback found for action {action.name}"
             )
         else:
-            await ctx.emitter.first_interaction(ctx.session_id, action.name)
+            # Chainlit starts the thread in a background task that the callback's
+            # first event overtakes: first_interaction is shown right after it.
+            await ctx.emitter.first_interaction(ctx.session_id, action.name, deferred=True)
             try:
                 value = await call_user_function(callback, Action.from_dict(action))
                 reply = Reply(ok=True, value=_jsonable(value))
             except Exception as exc:
                 logger.exception("action callback failed", extra={"session_id": ctx.session_id})
                 reply = Reply(ok=False, status=500, detail=str(exc))
+            finally:
+                await ctx.emitter.flush()
         async with self.streams.redis.pipeline(transaction=True) as pipe:
             pipe.rpush(reply_key, reply.model_dump_json())
             pipe.expire(reply_key, REPLY_TTL_S)

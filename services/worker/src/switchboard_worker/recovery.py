@@ -72,16 +72,21 @@ class Recovery(RunnerBase):
         await self.streams.redis.delete(names.current(session_id))
         logger.warning("recovered input of a lost worker", extra={"session_id": session_id})
 
-    def cancel_running(self, session_id: str) -> bool:
+    async def cancel_running(self, session_id: str) -> bool:
+        """Chainlit's stop of a running callback: the notice, then the cancel.
+
+        ``on_stop`` runs once the cancelled callback has ended (``after_stop``).
+        """
         task = self.running.get(session_id)
         if task is None or task.done():
             return False
         self.stopping.add(session_id)
+        await self._stop_notice(session_id)
         task.cancel()
         return True
 
-    async def after_stop(self, session_id: str) -> None:
-        """Chainlit's stop outcome: a notice, then ``on_stop``."""
+    async def after_stop(self, session_id: str, *, notice: bool = True) -> None:
+        """Chainlit's stop outcome: a notice (unless already shown), then ``on_stop``."""
         session = await self.load_session(session_id)
         if session is None:
             return
@@ -89,7 +94,8 @@ class Recovery(RunnerBase):
 
         async def run() -> None:
             bind_context(ctx)
-            await Message(content=STOPPED_TEXT, parent_id=None).send()
+            if notice:
+                await Message(content=STOPPED_TEXT, parent_id=None).send()
             on_stop = self.app.get("on_stop")
             if on_stop is not None:
                 try:
@@ -99,3 +105,15 @@ class Recovery(RunnerBase):
 
         await asyncio.create_task(run())
         logger.info("session stopped", extra={"session_id": session_id})
+
+    async def _stop_notice(self, session_id: str) -> None:
+        session = await self.load_session(session_id)
+        if session is None:
+            return
+        ctx = await self._context(session)
+
+        async def run() -> None:
+            bind_context(ctx)
+            await Message(content=STOPPED_TEXT, parent_id=None).send()
+
+        await asyncio.create_task(run())

@@ -29,6 +29,7 @@ from switchboard.schema.jobs import (
     ResumeInput,
     SessionInput,
     SettingsEditInput,
+    SettingsPayload,
     SettingsUpdateInput,
     WindowMessageInput,
 )
@@ -47,6 +48,11 @@ from switchboard_worker.threads import PersistenceClient
 __all__ = ("SessionRunner",)
 
 logger = logging.getLogger(__name__)
+
+
+def _sent(payload: SettingsPayload) -> dict[str, Any]:
+    """What the client sent (inputs queued before ``sent`` existed carry only the merge)."""
+    return dict(payload.sent if payload.sent is not None else payload.settings)
 
 
 class SessionRunner(CallbackFlows, Recovery):
@@ -94,7 +100,7 @@ class SessionRunner(CallbackFlows, Recovery):
             self.running.pop(session.id, None)
         if session.id in self.stopping:
             self.stopping.discard(session.id)
-            await self.after_stop(session.id)
+            await self.after_stop(session.id, notice=False)
         await self._save_user_session(ctx)
         logger.info(
             "input done",
@@ -121,7 +127,8 @@ class SessionRunner(CallbackFlows, Recovery):
             chat_messages=messages,
             author_rename=self.app.get("author_rename"),
             loop=asyncio.get_running_loop(),
-            config=await self._session_config(session),
+            config=self.config,
+            profile_config=await self._profile_config(session),
         )
 
         async def checkpoint() -> None:
@@ -130,21 +137,21 @@ class SessionRunner(CallbackFlows, Recovery):
         ctx.checkpoint = checkpoint
         return ctx
 
-    async def _session_config(self, session: SessionRecord) -> AppConfig:
+    async def _profile_config(self, session: SessionRecord) -> AppConfig | None:
         """The app's config with the session's chat profile ``config_overrides`` applied."""
         hook = self.app.get("set_chat_profiles")
         if not session.chat_profile or hook is None:
-            return self.config
+            return None
         try:
             profiles = await call_user_function(hook, _user(session.user), session.language)
         except Exception:
             logger.exception("set_chat_profiles failed", extra={"session_id": session.id})
-            return self.config
+            return None
         for profile in profiles or []:
             data = profile.to_dict() if hasattr(profile, "to_dict") else dict(profile)
             if data.get("name") == session.chat_profile and data.get("config_overrides"):
                 return apply_overrides(self.config, data["config_overrides"])
-        return self.config
+        return None
 
     async def _run(self, ctx: SessionContext, item: SessionInput) -> None:
         bind_context(ctx)
@@ -159,10 +166,12 @@ class SessionRunner(CallbackFlows, Recovery):
         elif isinstance(item, ActionInput):
             await self._action(ctx, item)
         elif isinstance(item, SettingsUpdateInput):
+            # Chainlit's hooks get the values as the client sent them; the session
+            # keeps them merged into its settings.
             ctx.chat_settings = item.payload.settings
-            await self._task("on_settings_update", ctx, item.payload.settings)
+            await self._task("on_settings_update", ctx, _sent(item.payload))
         elif isinstance(item, SettingsEditInput):
-            await self._task("on_settings_edit", ctx, item.payload.settings)
+            await self._task("on_settings_edit", ctx, _sent(item.payload))
         elif isinstance(item, FeedbackInput):
             await self._call("on_feedback", ctx, Feedback(**item.payload.model_dump()))
         elif isinstance(item, WindowMessageInput):

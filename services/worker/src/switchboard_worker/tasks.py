@@ -89,7 +89,7 @@ class SessionDrainer:
         if sid in self.held:
             if not await self._claim(request):
                 return
-            if not self.runner.cancel_running(sid):
+            if not await self.runner.cancel_running(sid):
                 self.pending_stops.add(sid)
             return
         token = uuid.uuid4().hex

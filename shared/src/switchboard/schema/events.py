@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, TypeAdapter
+from pydantic import BaseModel, Field, TypeAdapter, field_serializer
 
 from switchboard.schema.envelope import Envelope
 from switchboard.schema.steps import ActionDict, AskSpec, ElementDict, StepDict, ThreadDict
@@ -139,6 +139,14 @@ class FirstInteraction(Envelope):
 class ElementEvent(Envelope):
     type: Literal["element"] = "element"
     payload: ElementDict
+
+    @field_serializer("payload")
+    def _chainlit_keys(self, payload: ElementDict) -> dict[str, Any]:
+        # Chainlit's element event has no ``path``: that names a file on the
+        # producer's disk, which no browser can read.
+        data = payload.model_dump(mode="json")
+        data.pop("path", None)
+        return data
 
 
 class ActionEvent(Envelope):

@@ -32,7 +32,7 @@ STUB_KEYS = ("type", "name", "id", "parentId", "threadId")
 def hidden_in_cot(ctx: SessionContext, data: dict[str, Any]) -> bool:
     """Chainlit's ``check_add_step_in_cot``: with ``ui.cot = "hidden"`` the browser
     gets only a stub of each step that is neither a message nor a callback run."""
-    if ctx.config.ui.cot != "hidden":
+    if ctx.session_config.ui.cot != "hidden":
         return False
     kind = data.get("type")
     if kind in MESSAGE_TYPES:

@@ -14,7 +14,7 @@ from switchboard.schema.steps import AskSpec, StepDict, utc_now_iso
 from switchboard.sdk._emit import emit_step
 from switchboard.sdk.action import Action
 from switchboard.sdk.context import get_context
-from switchboard.sdk.element import File, file_url
+from switchboard.sdk.element import File
 from switchboard.sdk.message import Message
 
 __all__ = (
@@ -60,7 +60,6 @@ async def uploaded_files(refs: list[Any], for_id: str | None) -> list[tuple[AskF
             mime=stored.mime,
             for_id=for_id,
             chainlit_key=stored.id,
-            url=file_url(stored.id, ctx.session_id),
         )
         found.append((response, element))
     return found
@@ -86,6 +85,9 @@ class _AskMessage(Message):
     def _spec(self) -> AskSpec:
         raise NotImplementedError
 
+    async def _answered(self, answer: Any) -> None:
+        """Record an answer before the ask is cleared (Chainlit's ``send_ask_user``)."""
+
     async def _ask(self) -> Any:
         ctx = get_context()
         ids = {"session_id": ctx.session_id, "thread_id": ctx.thread_id}
@@ -100,13 +102,21 @@ class _AskMessage(Message):
         )
         if ctx.checkpoint is not None:
             await ctx.checkpoint()  # the answer may be handled while another worker runs
-        answer = await ctx.emitter.ask(event)
+        try:
+            answer = await ctx.emitter.ask(event)
+        except TimeoutError as exc:
+            # As Chainlit: ``ask_timeout`` (shown by the emitter), then the task resumes.
+            self.wait_for_answer = False
+            await ctx.emitter.emit(TaskStart(**ids))
+            if self.raise_on_timeout:
+                raise AskTimeoutError(f"no answer within {self.timeout} s") from exc
+            return None
         self.wait_for_answer = False
         await ctx.emitter.emit(TaskEnd(**ids))
+        if answer:
+            await self._answered(answer)
         await ctx.emitter.emit(ClearAsk(**ids))
         await ctx.emitter.emit(TaskStart(**ids))
-        if answer is None and self.raise_on_timeout:
-            raise AskTimeoutError(f"no answer within {self.timeout} s")
         return answer
 
     async def remove(self) -> bool:
@@ -122,19 +132,26 @@ class AskUserMessage(_AskMessage):
     def _spec(self) -> AskSpec:
         return AskSpec(timeout=self.timeout, type="text", step_id=self.id)
 
-    async def send(self) -> dict[str, Any] | None:  # type: ignore[override]
-        answer = await self._ask()
-        if answer is None:
-            return None
+    _reply: dict[str, Any] | None = None
+
+    async def _answered(self, answer: Any) -> None:
         ctx = get_context()
         step = StepDict.model_validate(answer)
         step.threadId = ctx.thread_id
         step.type = "user_message"
-        await ctx.emitter.first_interaction(ctx.session_id, step.output or "")
+        step.createdAt = utc_now_iso()
         data = step.wire()
         await emit_step(ctx, "persist_only", data)
         await ctx.emitter.chat_context_add(ctx.session_id, data)
-        return data
+        # Chainlit starts the thread in a background task: shown after clear_ask.
+        await ctx.emitter.first_interaction(ctx.session_id, step.output or "", deferred=True)
+        self._reply = data
+
+    async def send(self) -> dict[str, Any] | None:  # type: ignore[override]
+        self._reply = None
+        if await self._ask() is None:
+            return None
+        return self._reply
 
 
 class AskActionMessage(_AskMessage):
@@ -159,20 +176,29 @@ class AskActionMessage(_AskMessage):
     async def send(self) -> dict[str, Any] | None:  # type: ignore[override]
         for action in self.actions:
             action.forId = self.id
-        ctx = get_context()
         for action in self.actions:
             await action.send(for_id=self.id)
         answer = await self._ask()
         for action in self.actions:
             await action.remove()
-        chosen = next((a for a in self.actions if answer and a.id == answer.get("id")), None)
+        chosen = self._chosen(answer)
         if chosen is None:
             self.content = "Timed out: no action was taken"
         else:
             self.content = f"**Selected:** {chosen.label}"
-            await ctx.emitter.first_interaction(ctx.session_id, chosen.name)
         await self.update()
         return chosen.to_dict() if chosen is not None else None
+
+    def _chosen(self, answer: Any) -> Action | None:
+        if not isinstance(answer, dict):
+            return None
+        return next((a for a in self.actions if a.id == answer.get("id")), None)
+
+    async def _answered(self, answer: Any) -> None:
+        chosen = self._chosen(answer)
+        if chosen is not None:
+            ctx = get_context()
+            await ctx.emitter.first_interaction(ctx.session_id, chosen.name)
 
 
 class AskFileMessage(_AskMessage):
@@ -203,13 +229,25 @@ class AskFileMessage(_AskMessage):
             max_size_mb=self.max_size_mb,
         )
 
+    _files: list[tuple[AskFileResponse, File]] | None = None
+
+    async def _answered(self, answer: Any) -> None:
+        ctx = get_context()
+        refs = list(answer)[: self.max_files] if isinstance(answer, list) else []
+        self._files = await uploaded_files(refs, for_id=self.id)
+        names = ",".join(response.name for response, _ in self._files)
+        if names:
+            await ctx.emitter.first_interaction(ctx.session_id, names)
+
     async def send(self) -> list[AskFileResponse] | None:  # type: ignore[override]
+        self._files = None
         answer = await self._ask()
-        if not answer:
+        files = self._files
+        if not answer or files is None:
             return None
-        files = await uploaded_files(list(answer)[: self.max_files], for_id=self.id)
         for _, element in files:
-            await element.send(for_id=self.id)
+            # As Chainlit: stored with the thread, not shown (the ask shows the upload).
+            await element.persist_only(for_id=self.id)
         return [response for response, _ in files]
 
 
@@ -231,6 +269,10 @@ class AskElementMessage(_AskMessage):
         return AskSpec(
             timeout=self.timeout, type="element", step_id=self.id, element_id=self.element.id
         )
+
+    async def _answered(self, answer: Any) -> None:
+        ctx = get_context()
+        await ctx.emitter.first_interaction(ctx.session_id, "custom_element")
 
     async def send(self) -> dict[str, Any] | None:  # type: ignore[override]
         # The form is shown first (the browser builds it from the element's

@@ -3,8 +3,10 @@
 Content given as bytes, a string or a path on the app's own disk is uploaded
 to object storage through the persistence service before the ``element``
 event goes out, so any gateway can serve it and only its owner can read it.
-An element given only a ``url`` is shown from that URL and never fetched by
-the server.
+As in Chainlit, such an element goes out with ``chainlitKey`` set and ``url``
+null: the browser fetches ``/project/file/{chainlitKey}?session_id=…``, which
+the gateway serves only to the session's owner. An element given a ``url`` is
+shown from that URL and never fetched by the server.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ __all__ = (
     "TaskStatus",
     "Text",
     "Video",
+    "attachment",
     "file_url",
 )
 
@@ -76,37 +79,51 @@ class Element:
     def _prepare(self) -> None:
         """Subclasses turn their rich inputs (figures, tables) into ``content`` here."""
 
-    def _guess_mime(self) -> str:
+    def _guess_mime(self) -> str | None:
+        """The mime Chainlit puts on the wire: given, fixed by type, sniffed, or by name."""
         if self.mime:
             return self.mime
-        if self.type == "text":
-            return "text/plain"
-        if self.type in ("tasklist", "plotly", "custom"):
-            return "application/json"
+        if self.type in _FIXED_MIMES:
+            return _FIXED_MIMES[self.type]
+        if self.path or isinstance(self.content, bytes | bytearray):
+            sniffed = _sniff(self.path, self.content)
+            if sniffed:
+                return sniffed
+            return mimetypes.guess_type(self.path or self.name)[0]
+        if self.url:
+            return mimetypes.guess_type(self.url)[0]
+        return None
+
+    def _storage_mime(self) -> str:
+        """The type the stored copy is served with (never missing, unlike the wire's)."""
+        if self.mime:
+            return self.mime
+        guessed, _ = mimetypes.guess_type(self.path or self.name)
+        if guessed:
+            return guessed
         if self.type == "dataframe":
             return "application/json"
-        for candidate in (self.path, self.url, self.name):
-            if candidate:
-                guessed, _ = mimetypes.guess_type(candidate)
-                if guessed:
-                    return guessed
-        sniffed = _looks_like(self.content) if isinstance(self.content, bytes) else None
-        return sniffed or "application/octet-stream"
+        return "text/plain" if isinstance(self.content, str) else "application/octet-stream"
 
     def _extra(self) -> dict[str, Any]:
         return {}
 
     def to_dict(self) -> dict[str, Any]:
+        """Chainlit's element dict: every key, whatever the type (``None`` where unused)."""
         data: dict[str, Any] = {
             "id": self.id,
             "threadId": self.thread_id,
             "type": self.type,
-            "chainlitKey": self.chainlit_key,
             "url": self.url,
-            "objectKey": self.object_key,
+            "chainlitKey": self.chainlit_key,
             "name": self.name,
             "display": self.display,
+            "objectKey": self.object_key,
             "size": self.size,
+            "props": None,
+            "page": None,
+            "autoPlay": None,
+            "playerConfig": None,
             "language": self.language,
             "forId": self.for_id,
             "mime": self.mime,
@@ -115,11 +132,8 @@ class Element:
         return data
 
     async def _store(self) -> None:
+        """Upload the content; the element then names it by ``chainlitKey``."""
         ctx = get_context()
-        if self.url is not None and self.content is None and self.path is None:
-            if not self.url.startswith(("http://", "https://", "/")):
-                raise ValueError(f"element url must be http(s) or a path on this site: {self.url}")
-            return
         data: bytes | None
         source: Path | None = None
         if self.content is not None:
@@ -134,37 +148,53 @@ class Element:
         stored = await ctx.emitter.store_file(
             session_id=ctx.session_id,
             name=self.name or self.id,
-            mime=self.mime or "application/octet-stream",
+            mime=self._storage_mime(),
             data=data,
             path=source,
         )
         self.chainlit_key = stored.id
-        self.object_key = stored.objectKey
-        self.url = file_url(stored.id, ctx.session_id)
 
-    async def send(self, for_id: str | None = None, persist: bool = True) -> Element:
+    async def _create(self, for_id: str | None) -> ElementDict:
+        """Fill in what ``send`` needs (mime, thread, stored content); the wire dict."""
         ctx = get_context()
         self._prepare()
         if for_id is not None:
             self.for_id = for_id
         self.mime = self._guess_mime()
         self.thread_id = ctx.thread_id
-        if self.chainlit_key is None:
+        if self.url:
+            # As Chainlit: an element with a url is shown from it, never stored.
+            if not self.url.startswith(("http://", "https://", "/")):
+                raise ValueError(f"element url must be http(s) or a path on this site: {self.url}")
+        elif self.chainlit_key is None:
             await self._store()
-        payload = ElementDict.model_validate(self.to_dict())
+        return ElementDict.model_validate(self.to_dict())
+
+    async def _persist(self, payload: ElementDict) -> None:
+        ctx = get_context()
+        await ctx.emitter.persist(
+            ElementUpsert(session_id=ctx.session_id, thread_id=ctx.thread_id, payload=payload)
+        )
+
+    async def persist_only(self, for_id: str | None = None) -> Element:
+        """Store the element with its thread without showing it (an ``AskFileMessage`` upload)."""
+        await self._persist(await self._create(for_id))
+        return self
+
+    async def send(self, for_id: str | None = None, persist: bool = True) -> Element:
+        ctx = get_context()
+        payload = await self._create(for_id)
         await ctx.emitter.emit(
             ElementEvent(session_id=ctx.session_id, thread_id=ctx.thread_id, payload=payload)
         )
         if persist:
-            await ctx.emitter.persist(
-                ElementUpsert(session_id=ctx.session_id, thread_id=ctx.thread_id, payload=payload)
-            )
+            await self._persist(payload)
         return self
 
     async def update(self) -> Element:
         """Re-send with new content (custom elements and task lists change in place)."""
-        self.chainlit_key = None
-        self.url = None if self.content is not None or self.path is not None else self.url
+        if self.content is not None or self.path is not None:
+            self.chainlit_key = None
         return await self.send(self.for_id)
 
     async def remove(self) -> bool:
@@ -184,19 +214,49 @@ class Element:
         return True
 
 
+# Types whose mime Chainlit fixes whatever the content.
+_FIXED_MIMES = {
+    "text": "text/plain",
+    "tasklist": "application/json",
+    "plotly": "application/json",
+}
+
+
+def _sniff(path: str | None, content: bytes | str | None) -> str | None:
+    """The mime of a few common formats by their magic numbers (the names Chainlit gives)."""
+    if isinstance(content, bytes | bytearray):
+        head = bytes(content[:32])
+    elif path is not None:
+        try:
+            with open(path, "rb") as source:
+                head = source.read(32)
+        except OSError:
+            return None
+    else:
+        return None
+    return _looks_like(head)
+
+
 def _looks_like(data: bytes) -> str | None:
-    """A few magic numbers, enough to label common uploads when nothing else tells."""
+    """Enough magic numbers to label common uploads when nothing else tells."""
     signatures = (
         (b"\x89PNG\r\n\x1a\n", "image/png"),
         (b"\xff\xd8\xff", "image/jpeg"),
         (b"GIF8", "image/gif"),
-        (b"%PDF-", "application/pdf"),
-        (b"RIFF", "audio/wav"),
+        (b"%PDF", "application/pdf"),
         (b"ID3", "audio/mpeg"),
+        (b"OggS", "audio/ogg"),
+        (b"fLaC", "audio/x-flac"),
+        (b"PK\x03\x04", "application/zip"),
     )
     for magic, mime in signatures:
         if data.startswith(magic):
             return mime
+    if data.startswith(b"RIFF") and len(data) > 11:
+        riff = {b"WAVE": "audio/x-wav", b"WEBP": "image/webp", b"AVI ": "video/x-msvideo"}
+        return riff.get(data[8:12])
+    if data[4:8] == b"ftyp":
+        return "video/mp4"
     return None
 
 
@@ -288,7 +348,6 @@ class Dataframe(Element):
             if hasattr(self.data, "to_pandas") and not hasattr(self.data, "to_json"):
                 self.data = self.data.to_pandas()
             self.content = self.data.to_json(orient="split", date_format="iso")
-        self.mime = "application/json"
 
 
 @dataclass(kw_only=True)
@@ -336,7 +395,9 @@ class TaskList(Element):
 
     def _prepare(self) -> None:
         self.content = json.dumps(
-            {"status": self.status, "tasks": [task.to_dict() for task in self.tasks]}
+            {"status": self.status, "tasks": [task.to_dict() for task in self.tasks]},
+            indent=4,
+            ensure_ascii=False,
         )
         # Every send shows the current list, so the stored copy is always fresh.
         self.chainlit_key = None
@@ -346,6 +407,29 @@ class TaskList(Element):
     async def send(self, for_id: str | None = None, persist: bool = True) -> TaskList:
         await super().send(for_id="" if for_id is None else for_id, persist=persist)
         return self
+
+
+def attachment(upload: File) -> Element:
+    """What Chainlit makes of a file attached to a user message: typed by its mime."""
+    mime = upload.mime or ""
+    kind: type[Element] = File
+    if "image" in mime:
+        kind = Image
+    elif mime == "application/pdf":
+        kind = Pdf
+    elif "audio" in mime:
+        kind = Audio
+    elif "video" in mime:
+        kind = Video
+    return kind(
+        id=upload.id,
+        name=upload.name,
+        path=upload.path,
+        mime=upload.mime,
+        for_id=upload.for_id,
+        chainlit_key=upload.chainlit_key,
+        display="inline",
+    )
 
 
 class ElementSidebar:
@@ -362,27 +446,18 @@ class ElementSidebar:
     async def set_elements(
         elements: list[Element], key: str | None = None, persist: bool = False
     ) -> None:
+        """Show ``elements`` in the side panel (an empty list closes it).
+
+        As Chainlit: each element is sent first (``forId`` "" unless it has one, not
+        stored with the thread unless ``persist``), then the panel gets them all.
+        """
         ctx = get_context()
-        dicts: list[dict[str, Any]] = []
         for element in elements:
-            element._prepare()
-            element.mime = element._guess_mime()
-            element.thread_id = ctx.thread_id
-            if element.chainlit_key is None:
-                await element._store()
-            if persist:
-                await ctx.emitter.persist(
-                    ElementUpsert(
-                        session_id=ctx.session_id,
-                        thread_id=ctx.thread_id,
-                        payload=ElementDict.model_validate(element.to_dict()),
-                    )
-                )
-            dicts.append(element.to_dict())
+            await element.send(for_id=element.for_id or "", persist=persist)
         await ctx.emitter.emit(
             SetSidebarElements(
                 session_id=ctx.session_id,
                 thread_id=ctx.thread_id,
-                payload={"elements": dicts, "key": key},
+                payload={"elements": [element.to_dict() for element in elements], "key": key},
             )
         )

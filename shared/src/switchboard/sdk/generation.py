@@ -10,6 +10,7 @@ __all__ = ("ChatGeneration", "CompletionGeneration")
 
 @dataclass
 class _Generation:
+    prompt_id: str | None = None
     provider: str | None = None
     model: str | None = None
     error: str | None = None
@@ -27,6 +28,7 @@ class _Generation:
 
     def _base(self) -> dict[str, Any]:
         return {
+            "promptId": self.prompt_id,
             "provider": self.provider,
             "model": self.model,
             "error": self.error,

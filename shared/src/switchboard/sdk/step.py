@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import functools
 import inspect
@@ -66,7 +65,8 @@ class Step:
         self.is_error = False
         self.streaming = False
         self.generation: dict[str, Any] | None = None
-        self.created_at: str | None = None
+        # As Chainlit: created now; ``start`` is set when the step is entered.
+        self.created_at: str | None = utc_now_iso()
         self.start: str | None = None
         self.end: str | None = None
         self._input = ""
@@ -122,8 +122,6 @@ class Step:
         ctx = get_context()
         if self.created_at is None:
             self.created_at = utc_now_iso()
-        if self.start is None:
-            self.start = self.created_at
         if ctx.author_rename is not None:
             from switchboard.sdk.callbacks import call_user_function
 
@@ -156,16 +154,10 @@ class Step:
         ctx = get_context()
         if hidden_in_cot(ctx, self.to_dict()):
             # Chainlit sends a hidden step's stub for every token, never a stream.
-            if self.created_at is None:
-                self.created_at = utc_now_iso()
-                self.start = self.created_at
             await emit_stub(ctx, self.to_dict())
             return
         if not self.streaming:
             self.streaming = True
-            if self.created_at is None:
-                self.created_at = utc_now_iso()
-                self.start = self.created_at
             await emit_step(get_context(), "stream_start", self.to_dict())
             return
         await emit_token(get_context(), self.id, token, is_sequence=is_sequence, is_input=is_input)
@@ -188,7 +180,8 @@ class Step:
         tb: TracebackType | None,
     ) -> None:
         self.end = utc_now_iso()
-        if exc is not None and not isinstance(exc, asyncio.CancelledError):
+        if exc is not None:
+            # A cancelled step (the user pressed stop) is an error too, as in Chainlit.
             self.output = str(exc)
             self.is_error = True
         current_steps.set(self._token_stack)

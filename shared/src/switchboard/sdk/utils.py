@@ -7,7 +7,7 @@ import functools
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, ParamSpec, TypeVar
 
-from switchboard.sdk.context import get_context
+from switchboard.sdk.context import _context, get_context
 
 __all__ = ("make_async", "run_sync", "send_window_message", "sleep")
 
@@ -47,6 +47,10 @@ def make_async(func: Callable[P, T]) -> Callable[P, Awaitable[T]]:
 
 
 async def sleep(duration: float) -> None:
+    # Chainlit's background work (a deferred first_interaction) runs while the app sleeps.
+    ctx = _context.get()
+    if ctx is not None:
+        await ctx.emitter.flush()
     await asyncio.sleep(duration)
 
 
