@@ -197,11 +197,17 @@ async def test_password_login_then_reload(open_stock: OpenStock) -> None:
     cookies = {c["name"]: c for c in await page.context.cookies()}
     assert cookies["access_token"]["httpOnly"], cookies["access_token"]
 
+    # Once the thread is stored the stock UI moves to its own URL (after the reply,
+    # when its thread list has the new thread).
+    thread_url = re.compile(rf"^{re.escape(origin)}/thread/[0-9a-f-]{{36}}$")
+    await expect(page).to_have_url(thread_url, timeout=15_000)
+    before = page.url
+
     await page.reload()
     # Still signed in: no login page, the user's menu, and the conversation resumed
-    # from persistence (the stock UI moved to the thread's own URL).
+    # from persistence on the same thread.
     await expect(page.locator("#user-nav-button")).to_have_text("A")
-    await expect(page).to_have_url(re.compile(rf"^{re.escape(origin)}/thread/[0-9a-f-]{{36}}$"))
+    await expect(page).to_have_url(before)
     await expect(steps(page, "user_message")).to_have_text(["hi"])
     await expect(steps(page, "assistant_message")).to_have_text(["Welcome alice.", "echo: hi"])
     await expect(page.locator("#email")).to_have_count(0)

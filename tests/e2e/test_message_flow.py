@@ -62,8 +62,9 @@ async def test_streamed_message_reaches_client_in_order_and_is_stored(
     assert stream_start["streaming"] is True and stream_start["output"] == "t0 "
     assert stream_start["parentId"] == run.data["id"]
     tokens = [e.data for e in received if e.name == "stream_token"]
-    assert len(tokens) >= 10
-    assert all(t["id"] == stream_start["id"] for t in tokens)
+    # Tokens that met a write in flight travel merged; the text is the same.
+    assert tokens and all(t["id"] == stream_start["id"] for t in tokens)
+    assert "".join(t["token"] for t in tokens) == "".join(f"t{i} " for i in range(1, 12))
     final = next(e for e in received[4:] if e.name == "new_message")
     assert final.data["id"] == stream_start["id"]
     assert final.data["streaming"] is False

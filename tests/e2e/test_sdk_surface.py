@@ -77,7 +77,9 @@ async def test_cot_hidden_sends_stubs_and_full_sends_steps(
     # full: the tool step with its content, the llm step streamed.
     assert named(full, "update_message", "lookup")[0]["output"] == "secret"
     assert named(full, "stream_start", "think")[0]["output"] == "a"
-    assert any(e.name == "stream_token" and e.data["token"] == "b" for e in full)
+    think = named(full, "stream_start", "think")[0]["id"]
+    streamed = [e.data["token"] for e in full if e.name == "stream_token" and e.data["id"] == think]
+    assert "".join(streamed) == "b"
     # author_rename applies to steps named after the assistant.
     assert named(full, "update_message", "Bot")[0]["output"] == "by the assistant"
 

@@ -34,6 +34,7 @@ from switchboard.names import RedisNames
 from switchboard.schema.session import SessionRecord
 
 __all__ = (
+    "CallbackState",
     "SessionField",
     "SessionState",
     "UserSessionSnapshot",
@@ -195,6 +196,14 @@ class UserSessionSnapshot:
 
 
 @dataclass
+class CallbackState:
+    user_session: UserSessionSnapshot
+    chat_settings: dict[str, Any]
+    # The chat context's messages, oldest first.
+    chat_messages: list[dict[str, Any]]
+
+
+@dataclass
 class _Live:
     version: int
     values: dict[str, Any]
@@ -223,6 +232,25 @@ class UserSessionStore:
 
     async def load(self, session_id: str) -> UserSessionSnapshot:
         raw = await resolved(self.redis.hgetall(self.names.user_session(session_id)))
+        return self.snapshot(session_id, raw)
+
+    async def load_for_callback(self, session_id: str) -> CallbackState:
+        """What a callback starts from, read in one round trip: user_session, chat
+        settings and the chat context."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hgetall(self.names.user_session(session_id))
+            pipe.hget(self.names.session(session_id), SessionField.CHAT_SETTINGS)
+            pipe.hvals(self.names.chat_context(session_id))
+            raw_values, raw_settings, chat = await pipe.execute()
+        messages = sorted((orjson.loads(m) for m in chat), key=lambda m: m.get("createdAt") or "")
+        return CallbackState(
+            user_session=self.snapshot(session_id, raw_values),
+            chat_settings=dict(json.loads(raw_settings)) if raw_settings else {},
+            chat_messages=messages,
+        )
+
+    def snapshot(self, session_id: str, raw: dict[bytes, bytes]) -> UserSessionSnapshot:
+        """The snapshot of the stored hash ``raw``, with this worker's live objects."""
         stored = {k.decode(): v.decode() for k, v in raw.items()}
         version = int(stored.pop(VERSION_FIELD, 0))
         live = self._live.get(session_id)

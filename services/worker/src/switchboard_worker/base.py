@@ -14,6 +14,7 @@ from switchboard.sdk.step import Step
 from switchboard.session_state import SessionState, UserSessionStore
 from switchboard.streams import Streams
 from switchboard_worker.threads import PersistenceClient
+from switchboard_worker.ui_writer import UiWriter
 
 __all__ = ("RunnerBase",)
 
@@ -30,9 +31,21 @@ class RunnerBase:
     running: dict[str, asyncio.Task[None]]
     # Sessions whose running callback was cancelled by a stop request.
     stopping: set[str]
+    writers: dict[str, UiWriter]
 
     async def load_session(self, session_id: str) -> SessionRecord | None:
         return await self.state.record(session_id)
+
+    def _writer(self, session_id: str) -> UiWriter:
+        writer = self.writers.get(session_id)
+        if writer is None:
+            writer = self.writers[session_id] = UiWriter(self.streams)
+        return writer
+
+    def _forget_writer(self, session_id: str) -> None:
+        writer = self.writers.get(session_id)
+        if writer is not None and writer.idle and session_id not in self.running:
+            del self.writers[session_id]
 
     async def _context(self, session: SessionRecord) -> SessionContext:
         """The context a callback of ``session`` runs in (``SessionRunner`` builds it)."""

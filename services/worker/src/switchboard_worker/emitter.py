@@ -24,6 +24,7 @@ from switchboard.schema.session import SessionRecord
 from switchboard.session_state import SessionState
 from switchboard.streams import Streams, thread_created
 from switchboard_worker.threads import PersistenceClient
+from switchboard_worker.ui_writer import UiWriter
 
 __all__ = ("RedisEmitter",)
 
@@ -37,6 +38,7 @@ class RedisEmitter:
         session: SessionRecord,
         auto_tag: bool,
         persistence: PersistenceClient,
+        writer: UiWriter | None = None,
     ) -> None:
         self._persistence = persistence
         self._streams = streams
@@ -44,16 +46,21 @@ class RedisEmitter:
         self._names = streams.names
         self._session = session
         self._auto_tag = auto_tag
+        # Shared by every emitter of the session in this worker, so order holds across them.
+        self._writer = writer if writer is not None else UiWriter(streams)
         # A deferred ``first_interaction``, shown right after the next event.
         self._deferred: list[Envelope] = []
 
     async def emit(self, event: Envelope) -> None:
-        await self._streams.emit(event)
-        await self.flush()
+        await self._writer.emit(event)
+        if self._deferred:
+            await self.flush()
 
     async def flush(self) -> None:
-        while self._deferred:
-            await self._streams.emit(self._deferred.pop(0))
+        """Write what is queued, deferred events included, and wait until it is in Redis."""
+        deferred, self._deferred = self._deferred, []
+        self._writer.enqueue(deferred)
+        await self._writer.flush()
 
     async def persist(self, event: Envelope) -> None:
         await self._streams.persist(event)

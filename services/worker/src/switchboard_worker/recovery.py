@@ -104,6 +104,8 @@ class Recovery(RunnerBase):
                     logger.exception("on_stop failed", extra={"session_id": session_id})
 
         await asyncio.create_task(run())
+        await ctx.emitter.flush()
+        self._forget_writer(session_id)
         logger.info("session stopped", extra={"session_id": session_id})
 
     async def _stop_notice(self, session_id: str) -> None:
@@ -117,3 +119,4 @@ class Recovery(RunnerBase):
             await Message(content=STOPPED_TEXT, parent_id=None).send()
 
         await asyncio.create_task(run())
+        await ctx.emitter.flush()

@@ -12,9 +12,6 @@ import logging
 import time
 from typing import Any
 
-import orjson
-
-from switchboard.aio import resolved
 from switchboard.config import AppConfig, apply_overrides
 from switchboard.schema.jobs import (
     ActionInput,
@@ -44,6 +41,7 @@ from switchboard_worker.emitter import RedisEmitter
 from switchboard_worker.flows import CallbackFlows
 from switchboard_worker.recovery import Recovery
 from switchboard_worker.threads import PersistenceClient
+from switchboard_worker.ui_writer import UiWriter
 
 __all__ = ("SessionRunner",)
 
@@ -71,6 +69,8 @@ class SessionRunner(CallbackFlows, Recovery):
         self.running: dict[str, asyncio.Task[None]] = {}
         # Sessions whose running callback was cancelled by a stop request.
         self.stopping: set[str] = set()
+        # Each session's UI writes in this worker go through one ordered queue.
+        self.writers: dict[str, UiWriter] = {}
 
     async def handle(self, item: SessionInput) -> None:
         session = await self.load_session(item.session_id)
@@ -101,6 +101,9 @@ class SessionRunner(CallbackFlows, Recovery):
         if session.id in self.stopping:
             self.stopping.discard(session.id)
             await self.after_stop(session.id, notice=False)
+        # Tokens still merging are written before the input counts as done.
+        await ctx.emitter.flush()
+        self._forget_writer(session.id)
         await self._save_user_session(ctx)
         logger.info(
             "input done",
@@ -113,18 +116,20 @@ class SessionRunner(CallbackFlows, Recovery):
         )
 
     async def _context(self, session: SessionRecord) -> SessionContext:
-        snapshot = await self.user_sessions.load(session.id)
-        chat_settings = await self.state.chat_settings(session.id)
-        chat = await resolved(self.streams.redis.hvals(self.streams.names.chat_context(session.id)))
-        messages = sorted((orjson.loads(m) for m in chat), key=lambda m: m.get("createdAt") or "")
+        loaded = await self.user_sessions.load_for_callback(session.id)
+        snapshot = loaded.user_session
         ctx = SessionContext(
             session=session,
             emitter=RedisEmitter(
-                self.streams, session, self.config.features.auto_tag_thread, self.threads
+                self.streams,
+                session,
+                self.config.features.auto_tag_thread,
+                self.threads,
+                self._writer(session.id),
             ),
             user_session=snapshot.values,
-            chat_settings=chat_settings,
-            chat_messages=messages,
+            chat_settings=loaded.chat_settings,
+            chat_messages=loaded.chat_messages,
             author_rename=self.app.get("author_rename"),
             loop=asyncio.get_running_loop(),
             config=self.config,
