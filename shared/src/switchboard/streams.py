@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -27,7 +28,9 @@ __all__ = (
     "APP_CALL_FUNCTION",
     "JOB_FUNCTION",
     "UI_STREAM_MAXLEN",
+    "Acceptance",
     "Admission",
+    "MessageOffer",
     "Streams",
     "encode_job",
     "thread_created",
@@ -50,6 +53,8 @@ MAINTAIN_EVERY_S = 30.0
 # Beyond this many streams remembered, entries older than the refresh period are dropped.
 _MAINTAINED_MAX = 50_000
 JOB_EXPIRES_MS = 3_600_000
+# Sessions remembered as interacted by one process, at most.
+_INTERACTED_MAX = 50_000
 
 # KEYS: session hash, deferred list, persist stream. ARGV: event json, ttl seconds.
 _PERSIST_OR_DEFER = f"""
@@ -104,6 +109,94 @@ return 1
 """
 
 
+# One client message taken in one round trip: checks, first interaction, its step's
+# persistence and its place in the session's inbox, all or nothing.
+# KEYS: session hash, deferred list, persist stream, inbox, job key, queue, rate key.
+# ARGV: thread id the sender holds, rate limit (0: none), max inputs waiting (0: none),
+#       max queue depth (0: none), thread upsert json, step upsert json,
+#       input json (first interaction), input json (later), job json, job id, score,
+#       ttl, wake channel, job expiry ms.
+_ACCEPT_MESSAGE = f"""
+local record = redis.call('HGET', KEYS[1], '{SessionField.RECORD}')
+if not record then
+  return 'gone'
+end
+if cjson.decode(record)['thread_id'] ~= ARGV[1] then
+  return 'moved'
+end
+if redis.call('EXISTS', KEYS[5]) == 1 then
+  return 'duplicate'
+end
+local limit = tonumber(ARGV[2])
+if limit > 0 then
+  local count = redis.call('INCR', KEYS[7])
+  if count == 1 then
+    redis.call('EXPIRE', KEYS[7], 120)
+  end
+  if count > limit then
+    return 'rate_limited'
+  end
+end
+local max_inputs = tonumber(ARGV[3])
+if max_inputs > 0 and redis.call('LLEN', KEYS[4]) >= max_inputs then
+  return 'session_full'
+end
+local max_depth = tonumber(ARGV[4])
+if max_depth > 0 and redis.call('ZCARD', KEYS[6]) >= max_depth then
+  return 'overloaded'
+end
+local first = redis.call('HSETNX', KEYS[1], '{SessionField.INTERACTED}', '1') == 1
+if first then
+  redis.call('XADD', KEYS[3], '*', 'e', ARGV[5])
+  local pending = redis.call('LRANGE', KEYS[2], 0, -1)
+  for _, item in ipairs(pending) do
+    redis.call('XADD', KEYS[3], '*', 'e', item)
+  end
+  redis.call('DEL', KEYS[2])
+end
+redis.call('XADD', KEYS[3], '*', 'e', ARGV[6])
+redis.call('RPUSH', KEYS[4], first and ARGV[7] or ARGV[8])
+redis.call('EXPIRE', KEYS[4], ARGV[12])
+redis.call('SET', KEYS[5], ARGV[9], 'PX', ARGV[14])
+redis.call('ZADD', KEYS[6], ARGV[11], ARGV[10])
+redis.call('PUBLISH', ARGV[13], ARGV[10])
+if first then
+  return 'first'
+end
+return 'accepted'
+"""
+
+
+class Acceptance(enum.Enum):
+    """What became of a client message offered with ``Streams.accept_message``."""
+
+    FIRST = "first"  # queued, and it was the session's first interaction
+    ACCEPTED = "accepted"
+    DUPLICATE = "duplicate"  # a message with this id is already queued or done
+    GONE = "gone"  # the session has ended
+    MOVED = "moved"  # the session now writes to another thread: re-read it
+    RATE_LIMITED = "rate_limited"
+    SESSION_FULL = "session_full"
+    OVERLOADED = "overloaded"
+
+
+@dataclass(frozen=True, slots=True)
+class MessageOffer:
+    """A client message and everything it writes once accepted."""
+
+    thread_id: str
+    thread: ThreadUpsert
+    step: Envelope
+    # The input as queued when it is the first interaction, and otherwise.
+    first_input: SessionInput
+    later_input: SessionInput
+    # The sender's per-minute counter, and its limit (0: none).
+    rate_key: str
+    rate_limit: int
+    max_session_inputs: int
+    max_queue_depth: int
+
+
 class Admission(enum.Enum):
     """Whether a client message may be queued now."""
 
@@ -148,10 +241,13 @@ class Streams:
         self.replay_window_ms = int((session_ttl + replay_margin) * 1000)
         self._maintain_every = min(MAINTAIN_EVERY_S, (session_ttl + replay_margin) / 4)
         self._maintained: dict[str, float] = {}
+        # Sessions known to have had their first interaction (insertion ordered).
+        self._interacted: dict[str, None] = {}
         self._persist_or_defer = redis.register_script(_PERSIST_OR_DEFER)
         self._first_interaction = redis.register_script(_FIRST_INTERACTION)
         self._enqueue_input = redis.register_script(_ENQUEUE_INPUT)
         self._enqueue_call = redis.register_script(_ENQUEUE_CALL)
+        self._accept_message = redis.register_script(_ACCEPT_MESSAGE)
 
     async def emit(self, event: Envelope) -> str:
         """Append a UI event to its session's stream; returns the stream id."""
@@ -208,11 +304,24 @@ class Streams:
         Returns True when the event went to the persistence stream now.
         """
         sid = event.session_id
+        if sid in self._interacted:
+            # Once a session has interacted it stays so: no need to ask Redis again.
+            await self.redis.xadd(self.names.persist_stream, {"e": event.model_dump_json()})
+            return True
         keys = [self.names.session(sid), self.names.deferred(sid), self.names.persist_stream]
         result = await self._persist_or_defer(
             keys=keys, args=[event.model_dump_json(), self.session_ttl]
         )
+        if result:
+            self._note_interacted(sid)
         return bool(result)
+
+    def _note_interacted(self, session_id: str) -> None:
+        if len(self._interacted) >= _INTERACTED_MAX:
+            # Oldest first out: a forgotten session only costs the script again.
+            for old in list(self._interacted)[: _INTERACTED_MAX // 2]:
+                del self._interacted[old]
+        self._interacted[session_id] = None
 
     async def first_interaction(self, session_id: str, thread_upsert: Envelope) -> bool:
         """Mark the first interaction and release deferred writes after the thread."""
@@ -221,9 +330,11 @@ class Streams:
             self.names.deferred(session_id),
             self.names.persist_stream,
         ]
-        return bool(
+        first = bool(
             await self._first_interaction(keys=keys, args=[thread_upsert.model_dump_json()])
         )
+        self._note_interacted(session_id)
+        return first
 
     async def admission(
         self, session_id: str, *, max_session_inputs: int, max_queue_depth: int
@@ -263,6 +374,41 @@ class Streams:
             JOB_EXPIRES_MS,
         ]
         return bool(await self._enqueue_input(keys=keys, args=args))
+
+    async def accept_message(self, offer: MessageOffer) -> Acceptance:
+        """Check a client message against the session and the limits and, if it may
+        go on, record the first interaction, persist its step and queue it: one script,
+        one round trip, nothing half-done."""
+        item = offer.later_input
+        sid = item.session_id
+        now_ms = int(time.time() * 1000)
+        keys = [
+            self.names.session(sid),
+            self.names.deferred(sid),
+            self.names.persist_stream,
+            self.names.inbox(sid),
+            job_key_prefix + item.id,
+            self.names.queue,
+            offer.rate_key,
+        ]
+        args: list[str | bytes | int] = [
+            offer.thread_id,
+            offer.rate_limit,
+            offer.max_session_inputs,
+            offer.max_queue_depth,
+            offer.thread.model_dump_json(),
+            offer.step.model_dump_json(),
+            offer.first_input.model_dump_json(),
+            item.model_dump_json(),
+            encode_job(JOB_FUNCTION, [sid], now_ms),
+            item.id,
+            now_ms,
+            self.session_ttl,
+            self.names.queue_wake,
+            JOB_EXPIRES_MS,
+        ]
+        outcome = await self._accept_message(keys=keys, args=args)
+        return Acceptance(outcome.decode() if isinstance(outcome, bytes) else str(outcome))
 
     async def enqueue_call(self, function: str, job_id: str, argument: str) -> bool:
         """Queue a job that is not a session input (an app call, a rescue drain)."""

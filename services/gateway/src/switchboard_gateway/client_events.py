@@ -23,8 +23,8 @@ from switchboard.schema.jobs import (
     WindowMessageInput,
 )
 from switchboard.schema.persist import StepUpsert
-from switchboard.schema.steps import utc_now_iso
-from switchboard.streams import thread_created
+from switchboard.schema.steps import StepDict, utc_now_iso
+from switchboard.streams import Acceptance, MessageOffer, thread_created
 from switchboard_gateway.event_limits import (
     RESERVED_EVENTS,
 )
@@ -58,43 +58,54 @@ class ClientEvents(SocketGate):
         await self._accept_message(sid, state, body)
 
     async def _accept_message(self, sid: str, state: SocketState, body: ClientMessage) -> None:
-        # Re-read: a resume may have moved the session onto another thread.
-        record = await self.state.record(state.session.id)
-        if record is None:
-            await self._expire(sid, "client_message")
-            return
-        state.session = session = record
-        if await self._refused(sid, session, "client_message"):
-            return
         step = body.message
-        step.threadId = session.thread_id
+        assert step.id is not None  # validated by ClientMessage
         step.type = "user_message"
         step.createdAt = utc_now_iso()
         step.start = step.createdAt
         step.end = step.createdAt
         step.name = step.name or (state.user.identifier if state.user else "User")
         content = step.output or ""
-        thread = thread_created(session, content, auto_tag=self.config.features.auto_tag_thread)
-        first = await self.streams.first_interaction(session.id, thread)
-        await self.streams.persist(
-            StepUpsert(session_id=session.id, thread_id=session.thread_id, payload=step)
-        )
-        assert step.id is not None  # validated by ClientMessage
-        await self.streams.enqueue(
-            MessageInput(
-                id=step.id,
-                session_id=session.id,
-                thread_id=session.thread_id,
-                payload=MessagePayload(
-                    message=step,
-                    first_interaction=content if first else None,
-                    file_references=[ref.id for ref in body.fileReferences or []],
-                ),
+        references = [ref.id for ref in body.fileReferences or []]
+        for _ in range(2):
+            session = state.session
+            step.threadId = session.thread_id
+            ids = {"session_id": session.id, "thread_id": session.thread_id}
+            outcome = await self.streams.accept_message(
+                MessageOffer(
+                    thread_id=session.thread_id,
+                    thread=thread_created(
+                        session, content, auto_tag=self.config.features.auto_tag_thread
+                    ),
+                    step=StepUpsert(payload=step, **ids),
+                    first_input=_message_input(step, ids, references, first=content),
+                    later_input=_message_input(step, ids, references, first=None),
+                    rate_key=self.limits.rate_key(self.streams, session),
+                    rate_limit=self.limits.user_messages_per_minute,
+                    max_session_inputs=self.limits.max_session_inputs,
+                    max_queue_depth=self.limits.max_queue_depth,
+                )
             )
-        )
-        if body.fileReferences:
+            if outcome is not Acceptance.MOVED:
+                break
+            # A resume moved the session onto another thread: send it there.
+            record = await self.state.record(session.id)
+            if record is None:
+                outcome = Acceptance.GONE
+                break
+            state.session = record
+        if outcome is Acceptance.GONE:
+            await self._expire(sid, "client_message")
+            return
+        refusal = self.limits.refusal(outcome, state.session)
+        if refusal is not None:
+            await self._error(sid, refusal.code, refusal.message, "client_message")
+            return
+        if body.fileReferences and outcome is not Acceptance.DUPLICATE:
             # The files went with this message; the next one may bring a new batch.
-            await self.streams.redis.delete(upload_counter(self.streams, session.id, "spontaneous"))
+            await self.streams.redis.delete(
+                upload_counter(self.streams, state.session.id, "spontaneous")
+            )
 
     async def stop(self, sid: str, data: Any = None) -> None:
         state = await self._checked(sid, "stop", data)
@@ -203,3 +214,14 @@ class ClientEvents(SocketGate):
             await self._error(sid, "reserved_event", f"{name!r} is a reserved event name", name)
             return
         await self._error(sid, "unknown_event", f"unknown event {name!r}", name)
+
+
+def _message_input(
+    step: StepDict, ids: dict[str, str], references: list[str], *, first: str | None
+) -> MessageInput:
+    assert step.id is not None
+    return MessageInput(
+        id=step.id,
+        payload=MessagePayload(message=step, first_interaction=first, file_references=references),
+        **ids,
+    )

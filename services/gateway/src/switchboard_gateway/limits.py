@@ -21,7 +21,7 @@ import socketio
 
 from switchboard.aio import resolved
 from switchboard.schema.session import SessionRecord
-from switchboard.streams import Admission, Streams
+from switchboard.streams import Acceptance, Admission, Streams
 from switchboard_gateway.metrics import SHED, SLOW_CLIENTS
 
 __all__ = ("InputLimits", "Refusal", "client_backlog", "drop_slow_client")
@@ -41,6 +41,32 @@ class InputLimits:
     max_queue_depth: int = 10_000
     user_messages_per_minute: int = 120
     max_client_backlog: int = 5_000
+
+    def rate_key(self, streams: Streams, session: SessionRecord) -> str:
+        """The sender's message counter of the current minute."""
+        who = f"u:{session.owner}" if session.owner else f"s:{session.id}"
+        return streams.names.message_rate(who, int(time.time() // 60))
+
+    def refusal(self, outcome: Acceptance, session: SessionRecord) -> Refusal | None:
+        """What to tell the sender of a message ``accept_message`` turned down."""
+        if outcome is Acceptance.RATE_LIMITED:
+            SHED.labels(reason="rate_limited").inc()
+            return Refusal(
+                "rate_limited",
+                f"at most {self.user_messages_per_minute} messages per minute; "
+                "wait a moment and send again",
+            )
+        if outcome is Acceptance.SESSION_FULL:
+            SHED.labels(reason="session_full").inc()
+            return Refusal(
+                "too_many_messages",
+                f"{self.max_session_inputs} messages are already waiting in this session",
+            )
+        if outcome is Acceptance.OVERLOADED:
+            SHED.labels(reason="overloaded").inc()
+            logger.warning("message shed: queue full", extra={"session_id": session.id})
+            return Refusal("overloaded", "the service is busy; try again in a moment")
+        return None
 
     async def check(self, streams: Streams, session: SessionRecord) -> Refusal | None:
         """Why this session's next message must be refused now, or None."""
