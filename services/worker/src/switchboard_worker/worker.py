@@ -20,10 +20,10 @@ from arq.connections import create_pool
 from arq.constants import in_progress_key_prefix
 from arq.utils import timestamp_ms
 from arq.worker import Worker
-from redis.exceptions import ResponseError, WatchError
 
 from switchboard.pubsub import subscribe_forever
 from switchboard.reconnect import RedisBackoff
+from switchboard_worker.claims import JobClaims
 
 __all__ = ("WakeableWorker",)
 
@@ -35,6 +35,7 @@ class WakeableWorker(Worker):
         super().__init__(*args, **kwargs)
         self.wake_channel = wake_channel
         self._wake = asyncio.Event()
+        self._claims: JobClaims | None = None
 
     async def main(self) -> None:
         if self._pool is None:
@@ -70,45 +71,37 @@ class WakeableWorker(Worker):
                 await listener
 
     async def start_jobs(self, job_ids: list[bytes]) -> None:
-        """arq's ``start_jobs``, giving back the job slot when Redis fails mid-claim.
+        """arq's ``start_jobs`` with the jobs of a poll claimed in one round trip.
 
-        arq takes a slot (semaphore and counter) before it claims a job and
-        returns it only on the paths it expects; a connection error in between
-        would leak it, and a few outages would leave the worker unable to run
-        anything.
+        A poll lists running jobs too; the claim skips them, so the free slots go to
+        jobs that wait. The slots (semaphore and counter) are taken before the claim
+        and the unused ones given back, also when Redis fails mid-claim: a leaked slot
+        would leave the worker unable to run anything after a few outages.
         """
-        for job_id_b in job_ids:
+        free = self.max_jobs - self.job_counter
+        if free <= 0 or not job_ids:
+            return
+        for _ in range(free):
             await self.sem.acquire()
-            if self.job_counter >= self.max_jobs:
+        self.job_counter += free
+        claimed: list[tuple[str, int]] = []
+        try:
+            if self._claims is None:
+                self._claims = JobClaims(self.pool, self.queue_name, in_progress_key_prefix)
+            claimed = await self._claims.claim(
+                [job_id.decode() for job_id in job_ids],
+                free,
+                int(self.in_progress_timeout_s * 1000),
+                timestamp_ms(),
+            )
+        finally:
+            for _ in range(free - len(claimed)):
+                self.job_counter -= 1
                 self.sem.release()
-                return
-            self.job_counter += 1
-            started = False
-            try:
-                started = await self._claim_and_start(job_id_b.decode())
-            finally:
-                if not started:
-                    self.job_counter -= 1
-                    self.sem.release()
-
-    async def _claim_and_start(self, job_id: str) -> bool:
-        in_progress_key = in_progress_key_prefix + job_id
-        async with self.pool.pipeline(transaction=True) as pipe:
-            await pipe.watch(in_progress_key)
-            ongoing_exists = await pipe.exists(in_progress_key)
-            score = await pipe.zscore(self.queue_name, job_id)
-            if ongoing_exists or not score or score > timestamp_ms():
-                return False  # running elsewhere, finished, or deferred
-            pipe.multi()  # type: ignore[no-untyped-call]
-            pipe.psetex(in_progress_key, int(self.in_progress_timeout_s * 1000), b"1")
-            try:
-                await pipe.execute()
-            except (ResponseError, WatchError):
-                return False  # another worker claimed it first
-        task = self.loop.create_task(self.run_job(job_id, int(score)))
-        task.add_done_callback(lambda _: self._release_sem_dec_counter_on_complete())
-        self.tasks[job_id] = task
-        return True
+        for job_id, score in claimed:
+            task = self.loop.create_task(self.run_job(job_id, score))
+            task.add_done_callback(lambda _: self._release_sem_dec_counter_on_complete())
+            self.tasks[job_id] = task
 
     def _release_sem_dec_counter_on_complete(self) -> None:
         """A finished job frees a slot: look for waiting jobs now, not at the next poll."""
