@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import AsyncIterator
 
 import orjson
 import pytest
@@ -21,15 +20,8 @@ from switchboard.streams import Acceptance, MessageOffer, Streams, thread_create
 
 
 @pytest.fixture
-async def client(redis_url: str) -> AsyncIterator[aioredis.Redis]:
-    redis = aioredis.Redis.from_url(redis_url)
-    yield redis
-    await redis.aclose()
-
-
-@pytest.fixture
-def streams(client: aioredis.Redis, redis_prefix: str) -> Streams:
-    return Streams(client, RedisNames(redis_prefix), session_ttl=600)
+def streams(redis_client: aioredis.Redis, redis_prefix: str) -> Streams:
+    return Streams(redis_client, RedisNames(redis_prefix), session_ttl=600)
 
 
 async def open_session(streams: Streams) -> SessionRecord:

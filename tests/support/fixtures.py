@@ -64,6 +64,14 @@ def redis_prefix(redis_url: str) -> Iterator[str]:
     asyncio.run(cleanup())
 
 
+@pytest.fixture
+async def redis_client(redis_url: str) -> AsyncIterator[aioredis.Redis]:
+    """A connection to the test Redis, closed after the test."""
+    client = aioredis.Redis.from_url(redis_url)
+    yield client
+    await client.aclose()
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> str:
     async def check() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 
 import orjson
 import pytest
@@ -24,15 +23,8 @@ from switchboard_worker.ui_writer import MAX_MERGED_CHARS, UiWriter
 
 
 @pytest.fixture
-async def client(redis_url: str) -> AsyncIterator[aioredis.Redis]:
-    redis = aioredis.Redis.from_url(redis_url)
-    yield redis
-    await redis.aclose()
-
-
-@pytest.fixture
-def streams(client: aioredis.Redis, redis_prefix: str) -> Streams:
-    return Streams(client, RedisNames(redis_prefix), session_ttl=3600)
+def streams(redis_client: aioredis.Redis, redis_prefix: str) -> Streams:
+    return Streams(redis_client, RedisNames(redis_prefix), session_ttl=3600)
 
 
 def token(session_id: str, step_id: str, text: str, *, sequence: bool = False) -> StreamToken:

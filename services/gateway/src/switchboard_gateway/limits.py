@@ -69,37 +69,25 @@ class InputLimits:
         return None
 
     async def check(self, streams: Streams, session: SessionRecord) -> Refusal | None:
-        """Why this session's next message must be refused now, or None."""
+        """Why this session's next input must be refused now, or None (for inputs that
+        do not go through ``accept_message``)."""
         if self.user_messages_per_minute > 0:
-            who = f"u:{session.owner}" if session.owner else f"s:{session.id}"
-            window = int(time.time() // 60)
-            key = streams.names.message_rate(who, window)
+            key = self.rate_key(streams, session)
             async with streams.redis.pipeline(transaction=True) as pipe:
                 pipe.incr(key)
                 pipe.expire(key, 120)
                 count, _ = await pipe.execute()
             if int(count) > self.user_messages_per_minute:
-                SHED.labels(reason="rate_limited").inc()
-                return Refusal(
-                    "rate_limited",
-                    f"at most {self.user_messages_per_minute} messages per minute; "
-                    "wait a moment and send again",
-                )
+                return self.refusal(Acceptance.RATE_LIMITED, session)
         admission = await streams.admission(
             session.id,
             max_session_inputs=self.max_session_inputs,
             max_queue_depth=self.max_queue_depth,
         )
         if admission is Admission.SESSION_FULL:
-            SHED.labels(reason="session_full").inc()
-            return Refusal(
-                "too_many_messages",
-                f"{self.max_session_inputs} messages are already waiting in this session",
-            )
+            return self.refusal(Acceptance.SESSION_FULL, session)
         if admission is Admission.OVERLOADED:
-            SHED.labels(reason="overloaded").inc()
-            logger.warning("message shed: queue full", extra={"session_id": session.id})
-            return Refusal("overloaded", "the service is busy; try again in a moment")
+            return self.refusal(Acceptance.OVERLOADED, session)
         return None
 
 

@@ -87,36 +87,33 @@ class Recovery(RunnerBase):
 
     async def after_stop(self, session_id: str, *, notice: bool = True) -> None:
         """Chainlit's stop outcome: a notice (unless already shown), then ``on_stop``."""
+        if await self._in_session(session_id, notice=notice, on_stop=True):
+            self._forget_writer(session_id)
+            logger.info("session stopped", extra={"session_id": session_id})
+
+    async def _stop_notice(self, session_id: str) -> None:
+        await self._in_session(session_id, notice=True, on_stop=False)
+
+    async def _in_session(self, session_id: str, *, notice: bool, on_stop: bool) -> bool:
+        """Show the stop notice and/or run ``on_stop`` in the session's context, in a
+        task of its own; False if the session has ended."""
         session = await self.load_session(session_id)
         if session is None:
-            return
+            return False
         ctx = await self._context(session)
 
         async def run() -> None:
             bind_context(ctx)
             if notice:
                 await Message(content=STOPPED_TEXT, parent_id=None).send()
-            on_stop = self.app.get("on_stop")
-            if on_stop is not None:
+            hook = self.app.get("on_stop") if on_stop else None
+            if hook is not None:
                 try:
-                    await call_user_function(on_stop)
+                    await call_user_function(hook)
                 except Exception:
                     logger.exception("on_stop failed", extra={"session_id": session_id})
 
         await asyncio.create_task(run())
+        # Written before the caller goes on: the notice keeps its place in the stream.
         await ctx.emitter.flush()
-        self._forget_writer(session_id)
-        logger.info("session stopped", extra={"session_id": session_id})
-
-    async def _stop_notice(self, session_id: str) -> None:
-        session = await self.load_session(session_id)
-        if session is None:
-            return
-        ctx = await self._context(session)
-
-        async def run() -> None:
-            bind_context(ctx)
-            await Message(content=STOPPED_TEXT, parent_id=None).send()
-
-        await asyncio.create_task(run())
-        await ctx.emitter.flush()
+        return True
