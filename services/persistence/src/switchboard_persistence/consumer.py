@@ -47,7 +47,8 @@ from switchboard_persistence.metrics import (
     LAG_SECONDS,
     STREAM_PENDING,
 )
-from switchboard_persistence.repository import Repository, validate_event
+from switchboard_persistence.repository import Repository
+from switchboard_persistence.validation import validate_event
 
 __all__ = ("ConsumerOptions", "Entry", "PersistConsumer", "is_outage")
 

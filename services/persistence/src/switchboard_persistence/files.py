@@ -18,8 +18,8 @@ from sqlalchemy import and_, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from switchboard.schema.history import StoredFile
+from switchboard_persistence.apply import delete_objects
 from switchboard_persistence.db.sql import ELEMENTS, FILES, THREADS, clean
-from switchboard_persistence.repository import delete_objects
 from switchboard_persistence.storage import ObjectNotFound, ObjectStorage, file_key
 from switchboard_persistence.uploads import Upload
 

@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from switchboard.schema import ThreadDict
 from switchboard.schema.history import PageInfo, ThreadListRequest, ThreadPage
+from switchboard_persistence.apply import delete_objects
 from switchboard_persistence.db.models import THREAD_NAME_MAX
 from switchboard_persistence.db.sql import FEEDBACKS, FILES, STEPS, THREADS, clean, iso, owned_by
-from switchboard_persistence.repository import delete_objects
 from switchboard_persistence.storage import ObjectStorage
 
 __all__ = ("ThreadStore", "like_pattern")
