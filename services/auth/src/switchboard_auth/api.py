@@ -6,12 +6,11 @@ import logging
 import time
 from typing import Annotated, Any
 
-import orjson
 from fastapi import APIRouter, Form, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 
-from switchboard.aio import resolved
 from switchboard.app_calls import AppCallTimeout, call_app
+from switchboard.app_manifest import read_manifest
 from switchboard.internal_auth import InvalidServiceToken, verify_service_token
 from switchboard.schema.app_calls import (
     CookieChange,
@@ -20,13 +19,14 @@ from switchboard.schema.app_calls import (
     LogoutOutcome,
     PasswordAuthCall,
 )
+from switchboard.schema.manifest import AppManifest
 from switchboard.schema.session import UserRef
 from switchboard.streams import Streams
 from switchboard.tokens import InvalidUserToken, decode_user_token, issue_user_token, read_token
 from switchboard_auth.callbacks import CallbackUnavailable, run_callback
 from switchboard_auth.cookies import clear_auth_cookies, set_auth_cookie
 from switchboard_auth.credentials import Credentials
-from switchboard_auth.policy import app_callbacks, login_required
+from switchboard_auth.policy import login_required
 from switchboard_auth.ratelimit import LoginLimiter, Throttled
 from switchboard_auth.settings import AuthSettings
 from switchboard_auth.users import UserStore
@@ -64,9 +64,9 @@ class AuthContext:
         self.credentials = Credentials(streams.redis, streams.names, users)
         self._store_cache: tuple[float, bool] = (0.0, False)
 
-    async def manifest(self) -> dict[str, Any] | None:
-        raw = await resolved(self.streams.redis.get(self.streams.names.app_manifest))
-        return orjson.loads(raw) if raw else None
+    async def manifest(self) -> AppManifest:
+        """What the app registered; empty before any worker has published it."""
+        return await read_manifest(self.streams.redis, self.streams.names) or AppManifest()
 
     async def store_has_users(self) -> bool:
         at, value = self._store_cache
@@ -145,12 +145,12 @@ def build_router(ctx: AuthContext) -> APIRouter:
 
     @router.get("/auth/config")
     async def auth_config() -> dict[str, Any]:
-        callbacks = app_callbacks(await ctx.manifest())
+        app = await ctx.manifest()
         return {
             "requireLogin": await ctx.required(),
-            "passwordAuth": callbacks["password_auth_callback"] or await ctx.store_has_users(),
-            "headerAuth": callbacks["header_auth_callback"],
-            "oauthProviders": ctx.oauth_providers if callbacks["oauth_callback"] else [],
+            "passwordAuth": app.has("password_auth_callback") or await ctx.store_has_users(),
+            "headerAuth": app.has("header_auth_callback"),
+            "oauthProviders": ctx.oauth_providers if app.has("oauth_callback") else [],
             "default_theme": ctx.default_theme,
             "ui": ctx.ui,
         }
@@ -179,8 +179,7 @@ def build_router(ctx: AuthContext) -> APIRouter:
                 status_code=429,
                 headers={"Retry-After": str(exc.retry_after)},
             )
-        callbacks = app_callbacks(await ctx.manifest())
-        if callbacks["password_auth_callback"]:
+        if (await ctx.manifest()).has("password_auth_callback"):
             call = PasswordAuthCall(username=username, password=password)
             try:
                 found = await run_callback(ctx.streams, call, ctx.settings.callback_timeout)
@@ -199,7 +198,7 @@ def build_router(ctx: AuthContext) -> APIRouter:
 
     @router.post("/auth/header")
     async def header_login(request: Request) -> Response:
-        if not app_callbacks(await ctx.manifest())["header_auth_callback"]:
+        if not (await ctx.manifest()).has("header_auth_callback"):
             raise HTTPException(400, detail="No header_auth_callback defined")
         headers = {
             k: v
@@ -281,7 +280,7 @@ async def _on_logout(
     ctx: AuthContext, request: Request, user: UserRef | None
 ) -> tuple[Any, list[CookieChange]]:
     """Run the app's ``on_logout``; its return value becomes the answer, as in Chainlit."""
-    if not app_callbacks(await ctx.manifest())["on_logout"]:
+    if not (await ctx.manifest()).has("on_logout"):
         return {"success": True}, []
     auth_cookie = ctx.settings.cookie_name
     call = LogoutCall(

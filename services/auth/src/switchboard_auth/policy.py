@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from switchboard.schema.manifest import AppManifest
 
-__all__ = ("LOGIN_CALLBACKS", "app_callbacks", "login_required")
-
-LOGIN_CALLBACKS = ("password_auth_callback", "header_auth_callback", "oauth_callback")
-
-
-def app_callbacks(manifest: dict[str, Any] | None) -> dict[str, bool]:
-    callbacks = (manifest or {}).get("callbacks", {})
-    return {name: bool(callbacks.get(name)) for name in (*LOGIN_CALLBACKS, "on_logout")}
+__all__ = ("login_required",)
 
 
 def login_required(
-    manifest: dict[str, Any] | None, *, custom_auth: bool, store_has_users: bool, oauth: bool
+    manifest: AppManifest, *, custom_auth: bool, store_has_users: bool, oauth: bool
 ) -> bool:
-    callbacks = app_callbacks(manifest)
     return (
         custom_auth
-        or callbacks["password_auth_callback"]
-        or callbacks["header_auth_callback"]
-        or (callbacks["oauth_callback"] and oauth)
+        or manifest.has("password_auth_callback")
+        or manifest.has("header_auth_callback")
+        or (manifest.has("oauth_callback") and oauth)
         or store_has_users
     )

@@ -13,7 +13,9 @@ import socketio
 from fastapi import FastAPI
 from redis.asyncio import BlockingConnectionPool, Redis
 
+from switchboard.app_manifest import read_manifest
 from switchboard.refusals import log_refusals
+from switchboard.schema.manifest import AppManifest
 from switchboard.service import liveness_router
 from switchboard.streams import Streams
 from switchboard_gateway.history import build_history_router
@@ -26,7 +28,7 @@ from switchboard_gateway.polling import ClosedPollingSessions
 from switchboard_gateway.proxies import ForwardedHeaders, TrustedProxies
 from switchboard_gateway.public import public_folder
 from switchboard_gateway.relay import StreamRelay
-from switchboard_gateway.rest import build_router, read_manifest
+from switchboard_gateway.rest import build_router
 from switchboard_gateway.revocations import listen_revocations
 from switchboard_gateway.settings import GatewaySettings
 from switchboard_gateway.sockets import SocketHandlers
@@ -162,8 +164,8 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApps:
     async def redis_ready() -> None:
         await redis.ping()
 
-    async def manifest() -> dict[str, Any] | None:
-        return await read_manifest(redis, settings.names.app_manifest)
+    async def manifest() -> AppManifest | None:
+        return await read_manifest(redis, settings.names)
 
     api.include_router(liveness_router())
     api.include_router(not_on_public_port())

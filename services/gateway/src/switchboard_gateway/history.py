@@ -29,6 +29,7 @@ from switchboard.schema.history import (
 )
 from switchboard.schema.ids import AppId, OptionalAppId, OptionalUuidId, UuidId, internal_path
 from switchboard.schema.jobs import FeedbackInput, FeedbackPayload
+from switchboard.schema.manifest import AppManifest
 from switchboard.schema.persist import ElementDelete, ElementDeletePayload, ElementUpsert
 from switchboard.schema.session import UserRef
 from switchboard.schema.steps import ElementDict
@@ -96,7 +97,7 @@ def build_history_router(
     upstreams: Upstreams,
     identity: GatewayIdentity,
     streams: Streams,
-    manifest: Callable[[], Awaitable[dict[str, Any] | None]],
+    manifest: Callable[[], Awaitable[AppManifest | None]],
     app_call_timeout: float,
 ) -> APIRouter:
     router = APIRouter()
@@ -163,8 +164,8 @@ def build_history_router(
         shared = SharedThread.model_validate_json(upstream.content)
         thread = shared.thread.model_dump(mode="json")
         if not shared.isShared:
-            callbacks = (await manifest() or {}).get("callbacks", {})
-            if not callbacks.get("on_shared_thread_view"):
+            app = await manifest() or AppManifest()
+            if not app.has("on_shared_thread_view"):
                 raise HTTPException(404, detail="Thread not found")
             try:
                 reply = await call_app(
@@ -246,8 +247,8 @@ def build_history_router(
         if upstream.status_code != 200:
             _raise(upstream)
         saved = FeedbackSaved.model_validate_json(upstream.content)
-        callbacks = (await manifest() or {}).get("callbacks", {})
-        if body.sessionId and callbacks.get("on_feedback"):
+        app = await manifest() or AppManifest()
+        if body.sessionId and app.has("on_feedback"):
             try:
                 session = await owned_session(streams, body.sessionId, user)
             except HTTPException:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import httpx
-import orjson
 from fastapi import APIRouter, Body, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, StringConstraints
@@ -25,6 +25,7 @@ from switchboard.schema.app_calls import (
 )
 from switchboard.schema.ids import UuidId, internal_path
 from switchboard.schema.jobs import ActionInput, ActionPayload, Reply
+from switchboard.schema.manifest import AppManifest
 from switchboard.schema.steps import ActionDict
 from switchboard.streams import Streams
 from switchboard_gateway.identity import GatewayIdentity
@@ -125,7 +126,7 @@ def build_router(
     config_dir: Path | None,
     upstreams: Upstreams,
     identity: GatewayIdentity,
-    manifest: Any,
+    manifest: Callable[[], Awaitable[AppManifest | None]],
     streams: Streams,
     action_timeout: float,
     app_call_timeout: float = 10.0,
@@ -221,8 +222,8 @@ def build_router(
             raise HTTPException(status_code=422, detail="Invalid language code")
         return {"translation": _translation(config.ui.language or language, translation_dirs)}
 
-    async def app_list(hook: str, call: AppCall, callbacks: dict[str, Any]) -> list[Any]:
-        if not callbacks.get(hook):
+    async def app_list(hook: str, call: AppCall, app: AppManifest) -> list[Any]:
+        if not app.has(hook):
             return []
         try:
             reply = await call_app(streams, call, timeout=app_call_timeout)
@@ -237,18 +238,15 @@ def build_router(
         chat_profile: Annotated[str | None, Query(max_length=255)] = None,
     ) -> dict[str, Any]:
         user = await identity.require(request)
-        app_manifest = await manifest()
-        callbacks = (app_manifest or {}).get("callbacks", {})
+        app = await manifest() or AppManifest()
         profiles = await app_list(
-            "set_chat_profiles", ChatProfilesCall(user=user, language=language), callbacks
+            "set_chat_profiles", ChatProfilesCall(user=user, language=language), app
         )
-        starters = await app_list(
-            "set_starters", StartersCall(user=user, language=language), callbacks
-        )
+        starters = await app_list("set_starters", StartersCall(user=user, language=language), app)
         categories = await app_list(
             "set_starter_categories",
             StarterCategoriesCall(user=user, language=language, chat_profile=chat_profile),
-            callbacks,
+            app,
         )
         effective = config
         chosen = next((p for p in profiles if p.get("name") == chat_profile), None)
@@ -260,9 +258,9 @@ def build_router(
             "userEnv": effective.project.user_env,
             "maskUserEnv": effective.project.mask_user_env,
             "dataPersistence": True,
-            "threadResumable": bool(callbacks.get("on_chat_resume")),
+            "threadResumable": app.has("on_chat_resume"),
             "threadSharing": bool(
-                effective.features.allow_thread_sharing and callbacks.get("on_shared_thread_view")
+                effective.features.allow_thread_sharing and app.has("on_shared_thread_view")
             ),
             "markdown": markdown,
             "chatProfiles": [
@@ -306,8 +304,8 @@ def build_router(
     async def project_action(body: ActionRequest, request: Request) -> dict[str, Any]:
         user = await identity.require(request)
         session = await owned_session(streams, body.sessionId, user)
-        known = (await manifest() or {}).get("actions", [])
-        if body.action.name not in known:
+        app = await manifest() or AppManifest()
+        if not app.has_action(body.action.name):
             raise HTTPException(404, detail=f"No callback found for action {body.action.name}")
         reply_id = uuid.uuid4().hex
         await streams.enqueue(
@@ -330,8 +328,3 @@ def build_router(
         return {"success": True, "response": reply.value}
 
     return router
-
-
-async def read_manifest(redis: Any, key: str) -> dict[str, Any] | None:
-    raw = await redis.get(key)
-    return orjson.loads(raw) if raw else None

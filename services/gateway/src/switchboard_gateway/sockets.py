@@ -15,6 +15,7 @@ from typing import Any
 import socketio
 from pydantic import ValidationError
 
+from switchboard.app_manifest import read_manifest
 from switchboard.config import AppConfig
 from switchboard.schema.client import ConnectAuth
 from switchboard.schema.events import ClearAsk, ClearCallFn, TaskEnd
@@ -38,7 +39,6 @@ from switchboard_gateway.identity import GatewayIdentity, IdentityUnavailable, s
 from switchboard_gateway.limits import InputLimits, client_backlog, drop_slow_client
 from switchboard_gateway.metrics import ACTIVE_SOCKETS, REFUSED
 from switchboard_gateway.relay import FROM_START, StreamRelay
-from switchboard_gateway.rest import read_manifest
 from switchboard_gateway.socket_gate import SocketState, guard
 from switchboard_gateway.upstream import UpstreamError, Upstreams
 
@@ -200,8 +200,8 @@ class SocketHandlers(ClientEvents):
             await self.sio.emit(event.model_fields["type"].default, {}, to=sid)
         if not await self.state.start_chat(session.id):
             return
-        manifest = await read_manifest(self.streams.redis, self.streams.names.app_manifest)
-        resumable = bool((manifest or {}).get("callbacks", {}).get("on_chat_resume"))
+        manifest = await read_manifest(self.streams.redis, self.streams.names)
+        resumable = manifest is not None and manifest.has("on_chat_resume")
         if session.thread_id_to_resume and resumable:
             await self.streams.enqueue(ResumeInput(session_id=session.id))
         else:

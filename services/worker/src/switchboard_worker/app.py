@@ -12,8 +12,11 @@ import orjson
 from arq import func
 from arq.connections import RedisSettings
 
+from switchboard.app_manifest import publish_manifest
 from switchboard.config import AppConfig
+from switchboard.names import RedisNames
 from switchboard.reconnect import RedisBackoff
+from switchboard.schema.manifest import AppManifest
 from switchboard.sdk.callbacks import AppCallbacks, call_user_function
 from switchboard.streams import APP_CALL_FUNCTION, JOB_FUNCTION, Streams
 from switchboard_worker.app_calls import AppCaller, run_app_call
@@ -74,7 +77,7 @@ def create_worker(settings: WorkerSettings) -> WakeableWorker:
         ctx["app_caller"] = AppCaller(redis, names, app)
         ctx["background"] = [
             asyncio.create_task(
-                _publish_manifest(redis, names.app_manifest, app, config, settings.manifest_ttl)
+                _keep_manifest(redis, names, app.manifest(config.ui.name), settings.manifest_ttl)
             ),
             asyncio.create_task(listen_control(redis, names.control, drainer)),
         ]
@@ -124,15 +127,12 @@ def create_worker(settings: WorkerSettings) -> WakeableWorker:
 MANIFEST_PERIOD_S = 2.0
 
 
-async def _publish_manifest(
-    redis: Any, key: str, app: AppCallbacks, config: AppConfig, ttl: int
-) -> None:
-    """Tell services that do not load the app what it defines."""
-    body = orjson.dumps({**app.manifest(), "ui_name": config.ui.name})
+async def _keep_manifest(redis: Any, names: RedisNames, manifest: AppManifest, ttl: int) -> None:
+    """Tell services that do not load the app what it defines, for as long as we run."""
     backoff = RedisBackoff("manifest", logger)
     while True:
         try:
-            await redis.set(key, body, ex=ttl)
+            await publish_manifest(redis, names, manifest, ttl)
         except Exception as exc:  # Redis away: keep serving, try again soon
             await backoff.wait(exc)
             continue

@@ -28,6 +28,7 @@ from switchboard.schema.jobs import (
     SessionInput,
     session_input_adapter,
 )
+from switchboard.schema.manifest import AppManifest
 from switchboard.schema.persist import (
     PersistEvent,
     StepDelete,
@@ -47,6 +48,7 @@ from switchboard.schema.steps import ElementDict, FeedbackDict, StepDict, Thread
 
 __all__ = (
     "SCHEMA_VERSION",
+    "AppManifest",
     "ChatEndInput",
     "ChatStartInput",
     "ClearAsk",

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from switchboard.schema.manifest import AppManifest
+
 __all__ = (
     "HOOKS",
     "AppCallbacks",
@@ -90,12 +92,13 @@ class AppCallbacks:
     def on_chat_end(self) -> Callable[..., Any] | None:
         return self.hooks.get("on_chat_end")
 
-    def manifest(self) -> dict[str, Any]:
+    def manifest(self, ui_name: str | None = None) -> AppManifest:
         """What services that do not load the app need to know about it."""
-        return {
-            "callbacks": {name: name in self.hooks for name in HOOKS},
-            "actions": sorted(self.actions),
-        }
+        return AppManifest(
+            callbacks={name: name in self.hooks for name in HOOKS},
+            actions=sorted(self.actions),
+            ui_name=ui_name,
+        )
 
 
 # The process-wide registry an app module fills at import.

@@ -15,7 +15,6 @@ from switchboard.internal_auth import InvalidServiceToken, verify_service_token
 from switchboard.schema.app_calls import OAuthCall
 from switchboard_auth.callbacks import CallbackUnavailable, run_callback
 from switchboard_auth.oauth.providers import Provider
-from switchboard_auth.policy import app_callbacks
 
 if TYPE_CHECKING:
     from switchboard_auth.api import AuthContext
@@ -52,7 +51,7 @@ def build_oauth_router(ctx: AuthContext, providers: list[Provider]) -> APIRouter
         return str(request.base_url).rstrip("/")
 
     async def provider_for(provider_id: str) -> Provider:
-        if not app_callbacks(await ctx.manifest())["oauth_callback"]:
+        if not (await ctx.manifest()).has("oauth_callback"):
             raise HTTPException(400, detail="No oauth_callback defined")
         provider = by_id.get(provider_id)
         if provider is None:
