@@ -28,6 +28,10 @@ web/node_modules/.package-lock.json: web/package-lock.json
 $(WEB_DIST): web/node_modules/.package-lock.json $(WEB_SRC)
 	cd web && npm run build
 
+.PHONY: schema
+schema: .venv ## Write web/src/schema.gen.ts, the UI's TypeScript types, from the pydantic schema
+	$(UV) run --frozen python -m switchboard.schema.typescript -o web/src/schema.gen.ts
+
 .PHONY: web web-dist
 web-dist: $(WEB_DIST) ## Build the browser UI only if its sources changed
 

@@ -9,11 +9,11 @@ import { api } from './lib/api';
 import { currentLanguage, t } from './lib/i18n';
 import { navigate, useRoute } from './lib/router';
 import { ChatSession } from './session/session';
-import type { AuthConfig, ProjectSettings, User } from './types';
+import type { AuthConfig, ProjectSettings, UserRef } from './types';
 
 interface Props {
   authConfig: AuthConfig;
-  user: User | null;
+  user: UserRef | null;
 }
 
 function missingEnv(settings: ProjectSettings): boolean {

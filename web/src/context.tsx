@@ -1,10 +1,10 @@
 import { createContext, useContext } from 'react';
 import type { ChatSession } from './session/session';
-import type { AuthConfig, ProjectSettings, User } from './types';
+import type { AuthConfig, ProjectSettings, UserRef } from './types';
 
 export interface AppContextValue {
   authConfig: AuthConfig;
-  user: User | null;
+  user: UserRef | null;
   settings: ProjectSettings;
   session: ChatSession;
   /** Shared or non-resumable threads: nothing can be sent. */

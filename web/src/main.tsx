@@ -4,7 +4,7 @@ import { api, ApiError } from './lib/api';
 import { browserLanguage, loadTranslations } from './lib/i18n';
 import { initTheme } from './lib/theme';
 import './styles.css';
-import type { AuthConfig, User } from './types';
+import type { AuthConfig, UserRef } from './types';
 
 const NO_AUTH: AuthConfig = {
   requireLogin: false,
@@ -13,9 +13,9 @@ const NO_AUTH: AuthConfig = {
   oauthProviders: [],
 };
 
-async function fetchUser(): Promise<User | null> {
+async function fetchUser(): Promise<UserRef | null> {
   try {
-    return await api.get<User | null>('/user');
+    return await api.get<UserRef | null>('/user');
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return null;
     throw error;

@@ -1,115 +1,14 @@
-// Wire shapes of Chainlit's protocol (reference §1.4, §2, appendix A).
+// The UI's types. Wire shapes come from the pydantic schema: schema.gen.ts, written by
+// `make schema`. Declared here is only what the schema does not model: the UI's own state,
+// the shapes it leaves free-form (chat settings widgets, commands, modes: `Record<string,
+// unknown>` on the wire) and the settings and auth config REST answers (reference §2).
 
-export type StepType =
-  | 'run'
-  | 'tool'
-  | 'llm'
-  | 'embedding'
-  | 'retrieval'
-  | 'rerank'
-  | 'undefined'
-  | 'user_message'
-  | 'assistant_message'
-  | 'system_message';
+import type { StepDict, ToastPayload } from './schema.gen';
 
-export interface Feedback {
-  id?: string | null;
-  forId?: string;
-  threadId?: string | null;
-  value: 0 | 1;
-  comment?: string | null;
-}
+export type * from './schema.gen';
 
-export interface Step {
-  id: string;
-  name: string;
-  type: StepType | string;
-  threadId?: string | null;
-  parentId?: string | null;
-  command?: string | null;
-  modes?: Record<string, string> | null;
-  streaming?: boolean | null;
-  waitForAnswer?: boolean | null;
-  isError?: boolean | null;
-  metadata?: Record<string, unknown> | null;
-  tags?: string[] | null;
-  input?: string | null;
-  output: string;
-  createdAt?: string | number | null;
-  start?: string | null;
-  end?: string | null;
-  language?: string | null;
-  defaultOpen?: boolean | null;
-  autoCollapse?: boolean | null;
-  showInput?: boolean | string | null;
-  icon?: string | null;
-  feedback?: Feedback | null;
-}
-
-export type ElementType =
-  | 'image'
-  | 'text'
-  | 'pdf'
-  | 'audio'
-  | 'video'
-  | 'file'
-  | 'plotly'
-  | 'dataframe'
-  | 'tasklist'
-  | 'custom';
-
-export interface ElementDict {
-  id: string;
-  threadId?: string | null;
-  type: ElementType | string;
-  url?: string | null;
-  chainlitKey?: string | null;
-  name: string;
-  display: 'inline' | 'side' | 'page' | string;
-  objectKey?: string | null;
-  size?: 'small' | 'medium' | 'large' | null;
-  props?: Record<string, unknown> | null;
-  page?: number | null;
-  autoPlay?: boolean | null;
-  playerConfig?: Record<string, unknown> | null;
-  language?: string | null;
-  forId?: string | null;
-  mime?: string | null;
-  content?: string | null;
-}
-
-export interface Action {
-  id: string;
-  name: string;
-  payload: Record<string, unknown>;
-  label?: string;
-  tooltip?: string;
-  icon?: string | null;
-  forId?: string | null;
-}
-
-export interface AskSpec {
-  type: 'text' | 'file' | 'action' | 'element';
-  timeout: number;
-  step_id: string;
-  accept?: string[] | Record<string, string[]>;
-  max_files?: number;
-  max_size_mb?: number;
-  keys?: string[];
-  element_id?: string;
-}
-
-export interface ThreadDict {
-  id: string;
-  createdAt: string;
-  name?: string | null;
-  userId?: string | null;
-  userIdentifier?: string | null;
-  tags?: string[] | null;
-  metadata?: Record<string, unknown> | null;
-  steps: Step[];
-  elements?: ElementDict[] | null;
-}
+/** A step as the message tree holds it: keyed by its id, its output always a string. */
+export type Step = StepDict & { id: string; output: string };
 
 export interface SelectItem {
   label: string;
@@ -266,20 +165,8 @@ export interface AuthConfig {
   };
 }
 
-export interface User {
-  id?: string;
-  identifier: string;
-  display_name?: string | null;
-  metadata?: Record<string, unknown>;
-}
-
 export interface ToastItem {
   id: number;
   message: string;
-  type: 'info' | 'success' | 'warning' | 'error';
-}
-
-export interface ThreadPage {
-  pageInfo: { hasNextPage: boolean; startCursor?: string | null; endCursor?: string | null };
-  data: ThreadDict[];
+  type: NonNullable<ToastPayload['type']>;
 }

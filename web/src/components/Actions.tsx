@@ -3,11 +3,11 @@ import { useApp } from '../context';
 import { ApiError } from '../lib/api';
 import { t } from '../lib/i18n';
 import type { AskState } from '../session/store';
-import type { Action } from '../types';
+import type { ActionDict } from '../types';
 import { Spinner } from './icons';
 
 interface Props {
-  actions: Action[];
+  actions: ActionDict[];
   ask: AskState | null;
 }
 
@@ -16,7 +16,7 @@ export function ActionButtons({ actions, ask }: Props) {
   const { session, readOnly } = useApp();
   const [busy, setBusy] = useState<string | null>(null);
   const askKeys = ask?.spec.type === 'action' ? new Set(ask.spec.keys ?? []) : null;
-  const run = async (action: Action) => {
+  const run = async (action: ActionDict) => {
     if (askKeys?.has(action.id)) {
       session.answerAsk(action);
       return;

@@ -7,7 +7,7 @@ import type { ElementDict } from '../types';
 import { FileIcon } from './icons';
 
 /** The `accept` attribute for an input, from a list of mime globs or a {mime: [exts]} map. */
-export function acceptAttribute(accept: string[] | Record<string, string[]> | undefined): string | undefined {
+export function acceptAttribute(accept: string[] | Record<string, string[]> | null | undefined): string | undefined {
   if (!accept) return undefined;
   if (Array.isArray(accept)) return accept.join(',') || undefined;
   return Object.entries(accept)
@@ -21,7 +21,7 @@ function mimeMatches(pattern: string, mime: string): boolean {
   return pattern === mime;
 }
 
-export function fileAllowed(file: File, accept: string[] | Record<string, string[]> | undefined): boolean {
+export function fileAllowed(file: File, accept: string[] | Record<string, string[]> | null | undefined): boolean {
   if (!accept) return true;
   const mime = file.type || 'application/octet-stream';
   if (Array.isArray(accept)) return !accept.length || accept.some((p) => mimeMatches(p, mime));
@@ -158,18 +158,7 @@ function labelFor(key: string): string {
 export function AskElement({ ask, elements }: { ask: AskState; elements: ElementDict[] }) {
   const { session } = useApp();
   const element = elements.find((e) => e.id === ask.spec.element_id);
-  const props = useMemo(() => {
-    if (element?.props) return element.props;
-    if (element?.content) {
-      try {
-        const parsed: unknown = JSON.parse(element.content);
-        if (parsed && typeof parsed === 'object') return parsed as Record<string, unknown>;
-      } catch {
-        /* not JSON */
-      }
-    }
-    return {} as Record<string, unknown>;
-  }, [element?.props, element?.content]);
+  const props = useMemo(() => element?.props ?? {}, [element?.props]);
   const [values, setValues] = useState<Record<string, unknown>>(props);
   useEffect(() => setValues(props), [props]);
   const formId = useId();

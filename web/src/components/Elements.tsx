@@ -10,18 +10,10 @@ import { Markdown } from './Markdown';
 import { Modal } from './Modal';
 import { PlotlyChart } from './Plotly';
 
-/** Fetch an element's body (text or JSON) from its url; `content` wins when present. */
-function useElementBody(element: ElementDict, url: string | undefined, json: boolean) {
+/** Fetch an element's body (text or JSON) from its url: the wire carries no content. */
+function useElementBody(url: string | undefined, json: boolean) {
   const [state, setState] = useState<{ data: unknown; error: string | null }>({ data: null, error: null });
   useEffect(() => {
-    if (element.content != null) {
-      try {
-        setState({ data: json ? JSON.parse(element.content) : element.content, error: null });
-      } catch (error) {
-        setState({ data: null, error: String(error) });
-      }
-      return;
-    }
     if (!url) return;
     const controller = new AbortController();
     fetch(url, { credentials: 'same-origin', signal: controller.signal })
@@ -34,12 +26,12 @@ function useElementBody(element: ElementDict, url: string | undefined, json: boo
         if (error.name !== 'AbortError') setState({ data: null, error: error.message });
       });
     return () => controller.abort();
-  }, [element.content, url, json]);
+  }, [url, json]);
   return state;
 }
 
 function TextElement({ element, url }: { element: ElementDict; url?: string }) {
-  const { data, error } = useElementBody(element, url, false);
+  const { data, error } = useElementBody(url, false);
   if (error) return <p className="form-error">{error}</p>;
   if (data == null) return <p className="muted">{t('common.status.loading', 'Loading...')}</p>;
   const text = String(data);
@@ -57,7 +49,7 @@ interface SplitFrame {
 }
 
 function DataframeElement({ element, url }: { element: ElementDict; url?: string }) {
-  const { data, error } = useElementBody(element, url, true);
+  const { data, error } = useElementBody(url, true);
   if (error) return <p className="form-error">{error}</p>;
   const frame = data as SplitFrame | null;
   if (!frame?.columns) return <p className="muted">{t('common.status.loading', 'Loading...')}</p>;
@@ -92,7 +84,7 @@ function DataframeElement({ element, url }: { element: ElementDict; url?: string
 }
 
 function PlotlyElement({ element, url }: { element: ElementDict; url?: string }) {
-  const { data, error } = useElementBody(element, url, true);
+  const { data, error } = useElementBody(url, true);
   if (error) return <p className="form-error">{error}</p>;
   if (!data) return <p className="muted">{t('common.status.loading', 'Loading...')}</p>;
   return <PlotlyChart figure={data} name={element.name} />;

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { useApp } from '../context';
 import { api, ApiError } from '../lib/api';
 import { t } from '../lib/i18n';
-import type { Step } from '../types';
+import type { FeedbackIn, Step } from '../types';
 import { ThumbDownIcon, ThumbUpIcon } from './icons';
 import { Modal } from './Modal';
 
@@ -27,7 +27,7 @@ export function FeedbackButtons({ step }: { step: Step }) {
 
   const submit = async () => {
     if (pending === null) return;
-    const feedback = {
+    const feedback: FeedbackIn = {
       forId: step.id,
       value: pending,
       threadId: session.store.current.threadId,

@@ -3,7 +3,7 @@ import { useApp } from '../context';
 import { apiUrl } from '../lib/api';
 import { t } from '../lib/i18n';
 import type { AskState } from '../session/store';
-import type { Action, ElementDict, Step } from '../types';
+import type { ActionDict, ElementDict, Step } from '../types';
 import { ActionButtons } from './Actions';
 import { AskElement, AskFile } from './Ask';
 import { ElementRefs, InlineElements } from './Elements';
@@ -14,7 +14,7 @@ import { Markdown } from './Markdown';
 interface Props {
   step: Step;
   elements: ElementDict[];
-  actions: Action[];
+  actions: ActionDict[];
   ask: AskState | null;
   loading: boolean;
   readOnly?: boolean;

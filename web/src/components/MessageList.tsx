@@ -3,7 +3,7 @@ import { useApp } from '../context';
 import { t } from '../lib/i18n';
 import { topLevelItems, type Cot } from '../session/render';
 import { useChat } from '../session/store';
-import type { Action, ElementDict } from '../types';
+import type { ActionDict, ElementDict } from '../types';
 import { ActionButtons } from './Actions';
 import { MessageView } from './Message';
 import { Starters } from './Starters';
@@ -34,7 +34,7 @@ export function MessageList() {
 
   const items = useMemo(() => topLevelItems(tree, cot), [tree, cot]);
   const elementsFor = useMemo(() => groupBy<ElementDict>(elements), [elements]);
-  const actionsFor = useMemo(() => groupBy<Action>(actions), [actions]);
+  const actionsFor = useMemo(() => groupBy<ActionDict>(actions), [actions]);
   const looseActions = useMemo(
     () => actions.filter((a) => !a.forId || !tree.nodes.has(a.forId)),
     [actions, tree],

@@ -21,14 +21,6 @@ function TaskListCard({ element }: { element: ElementDict }) {
   const [body, setBody] = useState<TaskListBody | null>(null);
   const url = session.fileUrl(element);
   useEffect(() => {
-    if (element.content) {
-      try {
-        setBody(JSON.parse(element.content));
-      } catch {
-        /* malformed */
-      }
-      return;
-    }
     if (!url) return;
     const controller = new AbortController();
     fetch(url, { credentials: 'same-origin', signal: controller.signal })
@@ -36,7 +28,7 @@ function TaskListCard({ element }: { element: ElementDict }) {
       .then((json) => json && setBody(json))
       .catch(() => undefined);
     return () => controller.abort();
-  }, [url, element.content]);
+  }, [url]);
   if (!body) return null;
   const done = body.tasks.filter((task) => task.status === 'done').length;
   return (

@@ -3,7 +3,7 @@ import { useApp } from '../context';
 import { api, ApiError, apiUrl } from '../lib/api';
 import { t } from '../lib/i18n';
 import { navigate } from '../lib/router';
-import type { ThreadDict, ThreadPage } from '../types';
+import type { ThreadDict, ThreadListRequest, ThreadPage } from '../types';
 import { CloseIcon, PencilIcon, SearchIcon, ShareIcon, Spinner, TrashIcon } from './icons';
 import { Modal } from './Modal';
 import { GROUP_LABELS, groupOf, type Group } from '../lib/dates';
@@ -32,10 +32,11 @@ export function ThreadSidebar({ open, currentThreadId, onClose, onNavigate }: Pr
     const id = ++query.current;
     setLoading(true);
     try {
-      const page = await api.post<ThreadPage>('/project/threads', {
+      const body: ThreadListRequest = {
         pagination: { first: search ? 20 : 35, ...(more && cursor ? { cursor } : {}) },
         filter: search ? { search } : {},
-      });
+      };
+      const page = await api.post<ThreadPage>('/project/threads', body);
       if (id !== query.current) return;
       setThreads((list) => (more ? [...list, ...page.data] : page.data));
       setCursor(page.pageInfo.endCursor ?? null);

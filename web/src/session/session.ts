@@ -6,17 +6,20 @@ import { api, basePath } from '../lib/api';
 import { t } from '../lib/i18n';
 import { uuid4 } from '../lib/uuid';
 import type {
-  Action,
-  AskSpec,
+  ActionDict,
+  ClientMessage,
   Command,
+  ConnectAuth,
   ElementDict,
   InputWidget,
   Mode,
   SettingsTab,
   Step,
+  StepDict,
   ThreadDict,
   ToastItem,
-  User,
+  UiEventPayloads,
+  UserRef,
 } from '../types';
 import { ChatStore } from './store';
 
@@ -29,7 +32,7 @@ declare global {
 }
 
 export interface SessionOptions {
-  user: User | null;
+  user: UserRef | null;
   /** Ask for favorites on connect (only useful with features.favorites and a user). */
   fetchFavorites?: boolean;
   chatProfile?: string | null;
@@ -44,14 +47,32 @@ export interface OutgoingMessage {
   fileIds?: string[];
 }
 
-const CL_RUNS = new Set(['on_chat_start', 'on_message', 'on_audio_end']);
-
-export function isClRun(step: Step): boolean {
-  return step.type === 'run' && CL_RUNS.has(step.name);
+/** What the server emits: the schema's UI events, plus the gateway's answer to fetch_favorites. */
+export interface ServerEvents extends UiEventPayloads {
+  set_favorites: StepDict[];
 }
 
-export function isMessage(step: Step): boolean {
-  return step.type.includes('message');
+const TOAST_TYPES: readonly ToastItem['type'][] = ['info', 'success', 'warning', 'error'];
+
+/** The values of `project.user_env` the env page kept in this browser. */
+function readUserEnv(): Record<string, string> {
+  try {
+    const stored: unknown = JSON.parse(localStorage.getItem('userEnv') ?? '{}');
+    if (!stored || typeof stored !== 'object' || Array.isArray(stored)) return {};
+    return Object.fromEntries(Object.entries(stored).map(([key, value]) => [key, String(value)]));
+  } catch {
+    return {};
+  }
+}
+
+const CL_RUNS = new Set(['on_chat_start', 'on_message', 'on_audio_end']);
+
+export function isClRun(step: StepDict): boolean {
+  return step.type === 'run' && CL_RUNS.has(step.name ?? '');
+}
+
+export function isMessage(step: StepDict): boolean {
+  return step.type?.includes('message') ?? false;
 }
 
 export class ChatSession {
@@ -68,7 +89,7 @@ export class ChatSession {
     window.__switchboardStore = this.store;
   }
 
-  get user(): User | null {
+  get user(): UserRef | null {
     return this.options.user;
   }
 
@@ -108,17 +129,18 @@ export class ChatSession {
       console.warn('set-session-cookie failed', error);
     }
     if (this.socket || this.closing || sessionId !== this.sessionId) return;
+    const auth: ConnectAuth = {
+      clientType: 'webapp',
+      sessionId,
+      threadId,
+      userEnv: readUserEnv(),
+      chatProfile: this.options.chatProfile ? encodeURIComponent(this.options.chatProfile) : '',
+    };
     const socket = io(window.location.origin, {
       path: `${basePath}/ws/socket.io`,
       withCredentials: true,
       transports: window.transports ?? ['polling', 'websocket'],
-      auth: {
-        clientType: 'webapp',
-        sessionId,
-        threadId,
-        userEnv: localStorage.getItem('userEnv') ?? '{}',
-        chatProfile: this.options.chatProfile ? encodeURIComponent(this.options.chatProfile) : '',
-      },
+      auth,
     });
     this.socket = socket;
     window.__switchboardSocket = socket;
@@ -169,8 +191,8 @@ export class ChatSession {
     };
     if (out.command) message.command = out.command;
     if (out.modes && Object.keys(out.modes).length) message.modes = out.modes;
-    const fileReferences = (out.fileIds ?? []).map((id) => ({ id }));
-    if (!this.emit('client_message', { message, fileReferences })) return null;
+    const body: ClientMessage = { message, fileReferences: (out.fileIds ?? []).map((id) => ({ id })) };
+    if (!this.emit('client_message', body)) return null;
     this.store.tree.upsert(message);
     this.store.touchTree();
     return message;
@@ -209,7 +231,8 @@ export class ChatSession {
   }
 
   editMessage(step: Step, output: string): void {
-    if (!this.emit('edit_message', { message: { ...step, output } })) return;
+    const body: ClientMessage = { message: { ...step, output } };
+    if (!this.emit('edit_message', body)) return;
     this.store.tree.patch(step.id, { output });
     this.store.touchTree();
   }
@@ -233,7 +256,7 @@ export class ChatSession {
     this.socket?.emit('window_message', data);
   }
 
-  async callAction(action: Action): Promise<unknown> {
+  async callAction(action: ActionDict): Promise<unknown> {
     return api.post('/project/action', { action, sessionId: this.sessionId });
   }
 
@@ -251,21 +274,23 @@ export class ChatSession {
   private bind(socket: Socket): void {
     const store = this.store;
     const tree = store.tree;
-    const auth = socket.auth as Record<string, unknown>;
+    const auth = socket.auth as ConnectAuth;
     /**
      * A relayed event carries its stream id as a second argument (an ask's ack comes
      * last). The last id applied goes into the auth payload, so a reconnect resumes
      * right after it and nothing is lost or applied twice.
      */
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const on = (event: string, handler: (payload: any, ack?: (value: unknown) => void) => void) => {
-      socket.on(event, (...args: unknown[]) => {
+    const on = <K extends keyof ServerEvents>(
+      event: K,
+      handler: (payload: ServerEvents[K], ack?: (value: unknown) => void) => void,
+    ) => {
+      socket.on(event as string, (...args: unknown[]) => {
         const ack =
           typeof args[args.length - 1] === 'function'
             ? (args.pop() as (value: unknown) => void)
             : undefined;
         const [payload, eventId] = args;
-        handler(payload, ack);
+        handler(payload as ServerEvents[K], ack);
         if (typeof eventId === 'string' && eventId) auth.lastEventId = eventId;
       });
     };
@@ -297,46 +322,43 @@ export class ChatSession {
 
     on('task_start', () => store.set({ loading: true }));
     on('task_end', () => store.set({ loading: false }));
-    on('reload', () => {
-      socket.emit('clear_session');
-      window.location.reload();
-    });
 
-    const upsert = (step: Step) => {
-      if (!step?.id) return;
-      tree.upsert(step);
-      store.touchTree();
+    const upsert = (step: StepDict) => {
+      if (step && tree.upsert(step)) store.touchTree();
     };
     on('new_message', upsert);
     on('update_message', upsert);
-    on('stream_start', (step: Step) => upsert({ ...step, streaming: true }));
-    on('delete_message', (step: Step) => {
+    on('stream_start', (step) => upsert({ ...step, streaming: true }));
+    on('delete_message', (step) => {
+      if (!step?.id) return;
       tree.remove(step.id);
       store.touchTree();
     });
-    on(
-      'stream_token',
-      (data: { id: string; token: string; isSequence?: boolean; isInput?: boolean }) => {
-        if (tree.token(data.id, data.token, !!data.isSequence, !!data.isInput)) store.touchTree();
-      },
-    );
+    on('stream_token', (data) => {
+      if (tree.token(data.id, data.token, !!data.isSequence, !!data.isInput)) store.touchTree();
+    });
 
-    on('first_interaction', (data: { interaction: string; thread_id: string }) => {
+    on('first_interaction', (data) => {
       store.set({ threadId: data.thread_id });
       // Automatic reconnects then carry the thread (as Chainlit's client does).
-      (socket.auth as Record<string, unknown>).threadId = data.thread_id;
+      auth.threadId = data.thread_id;
       this.options.onFirstInteraction?.(data.thread_id);
     });
-    on('resume_thread', (thread: ThreadDict) => this.loadThread(thread));
-    on('resume_thread_error', (error: string) => {
+    on('resume_thread', (thread) => this.loadThread(thread));
+    on('resume_thread_error', (error) => {
       store.toast(String(error || t('chat.resume.error', 'Could not resume this conversation')), 'error');
     });
 
-    on('ask', (data: { msg: Step; spec: AskSpec }, ack?: (value: unknown) => void) => {
-      upsert(data.msg);
+    on('ask', (data, ack) => {
+      const msgId = data.msg.id;
+      if (!msgId) {
+        console.warn('ask without a message id: nothing to show it under');
+        return;
+      }
       const answer = ack ?? (() => console.warn('ask without an ack: the answer is lost'));
+      upsert(data.msg);
       store.set({
-        ask: { spec: data.spec, msgId: data.msg.id, parentId: data.msg.parentId ?? null, answer },
+        ask: { spec: data.spec, msgId, parentId: data.msg.parentId ?? null, answer },
         loading: false,
       });
     });
@@ -350,39 +372,42 @@ export class ChatSession {
       if (ask) tree.patch(ask.msgId, { waitForAnswer: false });
       store.set({ ask: null });
     });
-    on('call_fn', (_data: unknown, ack?: (value: unknown) => void) => {
+    on('call_fn', (_data, ack) => {
       // Copilot function calls have no meaning in the full-page UI: answer at once.
       ack?.({ error: 'call_fn is not supported by this client' });
     });
 
-    on('element', (element: ElementDict) => {
+    on('element', (element) => {
       if (!element?.id) return;
       const key = element.type === 'tasklist' ? 'tasklists' : 'elements';
       store.update((s) => ({ [key]: upsertById(s[key], element) }) as Partial<typeof s>);
     });
-    on('remove_element', (data: { id: string }) => {
+    on('remove_element', (data) => {
       store.update((s) => ({
         elements: s.elements.filter((e) => e.id !== data.id),
         tasklists: s.tasklists.filter((e) => e.id !== data.id),
       }));
     });
-    on('action', (action: Action) => {
+    on('action', (action) => {
       if (action?.id) store.update((s) => ({ actions: upsertById(s.actions, action) }));
     });
-    on('remove_action', (action: Action) => {
+    on('remove_action', (action) => {
       store.update((s) => ({ actions: s.actions.filter((a) => a.id !== action.id) }));
     });
 
-    on('chat_settings', (inputs: (InputWidget | SettingsTab)[]) => {
+    // The schema leaves these free-form (app-built dicts); the UI reads them as Chainlit's.
+    on('chat_settings', (payload) => {
+      const inputs = payload as unknown as (InputWidget | SettingsTab)[];
       store.set({ chatSettings: inputs, chatSettingsValues: initialValues(inputs) });
     });
-    on('set_commands', (commands: Command[]) => store.set({ commands: commands ?? [] }));
-    on('set_modes', (modes: Mode[]) => store.set({ modes: modes ?? [] }));
-    on('set_favorites', (steps: Step[]) => store.set({ favorites: steps ?? [] }));
-    on('set_sidebar_title', (title: string) =>
+    on('set_commands', (commands) => store.set({ commands: (commands ?? []) as unknown as Command[] }));
+    on('set_modes', (modes) => store.set({ modes: (modes ?? []) as unknown as Mode[] }));
+    on('set_favorites', (steps) => store.set({ favorites: steps ?? [] }));
+    on('set_sidebar_title', (title) =>
       store.update((s) => ({ sidebar: { elements: [], key: null, ...s.sidebar, title } })),
     );
-    on('set_sidebar_elements', (data: { elements: ElementDict[]; key?: string | null }) => {
+    on('set_sidebar_elements', (payload) => {
+      const data = payload as { elements?: ElementDict[]; key?: string | null };
       store.update((s) => {
         if (!data.elements?.length) return { sidebar: null };
         if (s.sidebar && data.key && s.sidebar.key === data.key) return {};
@@ -391,19 +416,17 @@ export class ChatSession {
         };
       });
     });
-    on('token_usage', (count: number) =>
+    on('token_usage', (count) =>
       store.update((s) => ({ tokenCount: s.tokenCount + (Number(count) || 0) })),
     );
-    on('toast', (data: { message: string; type?: ToastItem['type'] }) => {
-      const type = ['info', 'success', 'warning', 'error'].includes(data?.type ?? '')
-        ? (data.type as ToastItem['type'])
-        : 'info';
+    on('toast', (data) => {
+      const type = data?.type && TOAST_TYPES.includes(data.type) ? data.type : 'info';
       store.toast(String(data?.message ?? ''), type);
     });
-    on('window_message', (data: unknown) => {
+    on('window_message', (data) => {
       if (window.parent !== window) window.parent.postMessage(data, '*');
     });
-    on('error', (data: { code?: string; message?: string }) => {
+    on('error', (data) => {
       if (data?.code === 'session_expired') {
         this.expired = true;
         store.toast(

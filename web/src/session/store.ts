@@ -3,14 +3,14 @@
 
 import { useSyncExternalStore } from 'react';
 import type {
-  Action,
+  ActionDict,
   AskSpec,
   Command,
   ElementDict,
   InputWidget,
   Mode,
   SettingsTab,
-  Step,
+  StepDict,
   ToastItem,
 } from '../types';
 import { EMPTY_TREE, MessageTree, type TreeSnapshot } from './tree';
@@ -37,7 +37,7 @@ export interface ChatState {
   tree: TreeSnapshot;
   elements: ElementDict[];
   tasklists: ElementDict[];
-  actions: Action[];
+  actions: ActionDict[];
   ask: AskState | null;
   threadId: string | null;
   chatSettings: (InputWidget | SettingsTab)[];
@@ -47,7 +47,7 @@ export interface ChatState {
   toasts: ToastItem[];
   sidebar: SidebarState | null;
   tokenCount: number;
-  favorites: Step[];
+  favorites: StepDict[];
   lastError: string | null;
 }
 

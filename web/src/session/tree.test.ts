@@ -57,4 +57,16 @@ describe('MessageTree', () => {
     expect(snap.nodes.has('c')).toBe(false);
     expect(snap.kids.get('a')).toEqual([]);
   });
+
+  it('takes no step without an id, and gives every step an output', () => {
+    const tree = new MessageTree();
+    expect(tree.upsert({ name: 'nameless', output: 'x' })).toBe(false);
+    expect(tree.upsert({ id: '', output: 'x' })).toBe(false);
+    expect(tree.upsert({ id: 'a', type: 'run' })).toBe(true);
+    expect(tree.snapshot().nodes.get('a')?.output).toBe('');
+    tree.upsert({ id: 'a', output: 'done' });
+    tree.upsert({ id: 'a', output: null, isError: true });
+    const node = tree.snapshot().nodes.get('a');
+    expect([tree.size, node?.output, node?.isError]).toEqual([1, 'done', true]);
+  });
 });

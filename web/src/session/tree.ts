@@ -4,7 +4,7 @@
 // once, then mutated in place until the next snapshot, so React sees new objects only for
 // what changed and a burst of stream tokens costs one clone per frame, not one per token.
 
-import type { Step } from '../types';
+import type { Step, StepDict } from '../types';
 
 export interface TreeSnapshot {
   readonly nodes: ReadonlyMap<string, Step>;
@@ -38,37 +38,42 @@ export class MessageTree {
     return this.nodes.size;
   }
 
-  /** Insert a step, or merge it into the known one with the same id. */
-  upsert(step: Step): void {
-    const known = this.nodes.get(step.id);
+  /**
+   * Insert a step, or merge it into the known one with the same id. A step without an
+   * id (the schema allows one) has no place in the tree: false, and nothing changes.
+   */
+  upsert(step: StepDict): boolean {
+    const id = step.id;
+    if (!id) return false;
+    const known = this.nodes.get(id);
     this.dirty = true;
     if (known) {
-      const merged = { ...known, ...step };
-      this.nodes.set(step.id, merged);
-      this.freshNodes.add(step.id);
-      return;
+      this.nodes.set(id, { ...known, ...step, id, output: step.output ?? known.output });
+      this.freshNodes.add(id);
+      return true;
     }
-    this.nodes.set(step.id, { ...step, output: step.output ?? '' });
-    this.freshNodes.add(step.id);
+    this.nodes.set(id, { ...step, id, output: step.output ?? '' });
+    this.freshNodes.add(id);
     const parent = step.parentId;
     if (parent && this.nodes.has(parent)) {
-      this.mutableKids(parent).push(step.id);
+      this.mutableKids(parent).push(id);
     } else {
-      this.mutableRoots().push(step.id);
+      this.mutableRoots().push(id);
       if (parent) {
         const waiting = this.orphans.get(parent) ?? [];
-        waiting.push(step.id);
+        waiting.push(id);
         this.orphans.set(parent, waiting);
       }
     }
-    const waiting = this.orphans.get(step.id);
+    const waiting = this.orphans.get(id);
     if (waiting) {
-      this.orphans.delete(step.id);
-      const moving = new Set(waiting.filter((id) => this.nodes.has(id)));
-      this.roots = this.roots.filter((id) => !moving.has(id));
+      this.orphans.delete(id);
+      const moving = new Set(waiting.filter((kid) => this.nodes.has(kid)));
+      this.roots = this.roots.filter((root) => !moving.has(root));
       this.freshRoots = true;
-      this.mutableKids(step.id).push(...moving);
+      this.mutableKids(id).push(...moving);
     }
+    return true;
   }
 
   /** Apply a stream token to a step's output (or input). */
@@ -123,7 +128,7 @@ export class MessageTree {
   }
 
   /** Rebuild from a persisted thread's flat step list. */
-  load(steps: Step[]): void {
+  load(steps: StepDict[]): void {
     this.clear();
     const sorted = [...steps].sort((a, b) => time(a) - time(b));
     for (const step of sorted) this.upsert({ ...step, streaming: false });
@@ -168,9 +173,8 @@ export class MessageTree {
   }
 }
 
-function time(step: Step): number {
+function time(step: StepDict): number {
   const value = step.createdAt ?? step.start;
-  if (typeof value === 'number') return value;
   const parsed = value ? Date.parse(value) : NaN;
   return Number.isNaN(parsed) ? 0 : parsed;
 }
