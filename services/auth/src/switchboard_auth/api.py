@@ -6,7 +6,7 @@ import logging
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Request, Response
+from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import JSONResponse
 
 from switchboard.app_calls import AppCallTimeout, call_app
@@ -26,8 +26,15 @@ from switchboard.tokens import InvalidUserToken, decode_user_token, issue_user_t
 from switchboard_auth.callbacks import CallbackUnavailable, run_callback
 from switchboard_auth.cookies import clear_auth_cookies, set_auth_cookie
 from switchboard_auth.credentials import Credentials
+from switchboard_auth.errors import (
+    LoginNotOffered,
+    LoginRefused,
+    LoginUnavailable,
+    SecretMissing,
+    Unauthorized,
+)
 from switchboard_auth.policy import login_required
-from switchboard_auth.ratelimit import LoginLimiter, Throttled
+from switchboard_auth.ratelimit import LoginLimiter
 from switchboard_auth.settings import AuthSettings
 from switchboard_auth.users import UserStore
 
@@ -87,9 +94,7 @@ class AuthContext:
         secret = self.settings.jwt_secret()
         if not secret:
             logger.error("login is required but CHAINLIT_AUTH_SECRET is not set")
-            raise HTTPException(
-                500, detail="Login is required but CHAINLIT_AUTH_SECRET is not set on the server"
-            )
+            raise SecretMissing()
         return secret
 
     def client_address(self, request: Request) -> str:
@@ -161,7 +166,7 @@ def build_router(ctx: AuthContext) -> APIRouter:
             return None
         current = await ctx.current_user(request)
         if current is None:
-            raise HTTPException(401, detail="Invalid authentication token")
+            raise Unauthorized()
         return await ctx.users.get(current.identifier) or current.model_dump()
 
     @router.post("/login")
@@ -171,35 +176,29 @@ def build_router(ctx: AuthContext) -> APIRouter:
         password: Annotated[str, Form(max_length=1024)],
     ) -> Response:
         address = ctx.client_address(request)
-        try:
-            await ctx.limiter.check(username, address)
-        except Throttled as exc:
-            return JSONResponse(
-                {"detail": "Too many failed login attempts"},
-                status_code=429,
-                headers={"Retry-After": str(exc.retry_after)},
-            )
+        # Throttled (429, Retry-After) before any password is checked.
+        await ctx.limiter.check(username, address)
         if (await ctx.manifest()).has("password_auth_callback"):
             call = PasswordAuthCall(username=username, password=password)
             try:
                 found = await run_callback(ctx.streams, call, ctx.settings.callback_timeout)
             except CallbackUnavailable as exc:
-                raise HTTPException(503, detail="Login is unavailable, try again") from exc
+                raise LoginUnavailable() from exc
         elif await ctx.store_has_users():
             found = await ctx.users.authenticate(username, password)
         else:
-            raise HTTPException(400, detail="No auth_callback defined")
+            raise LoginNotOffered("auth_callback")
         if found is None:
             await ctx.limiter.failed(username, address)
             logger.info("login refused", extra={"user": username, "client": address})
-            raise HTTPException(401, detail="credentialssignin")
+            raise LoginRefused()
         await ctx.limiter.succeeded(username, address)
         return await ctx.sign_in(request, found)
 
     @router.post("/auth/header")
     async def header_login(request: Request) -> Response:
         if not (await ctx.manifest()).has("header_auth_callback"):
-            raise HTTPException(400, detail="No header_auth_callback defined")
+            raise LoginNotOffered("header_auth_callback")
         headers = {
             k: v
             for k, v in request.headers.items()
@@ -210,32 +209,32 @@ def build_router(ctx: AuthContext) -> APIRouter:
                 ctx.streams, HeaderAuthCall(headers=headers), ctx.settings.callback_timeout
             )
         except CallbackUnavailable as exc:
-            raise HTTPException(503, detail="Login is unavailable, try again") from exc
+            raise LoginUnavailable() from exc
         if found is None:
-            raise HTTPException(401, detail="credentialssignin")
+            raise LoginRefused()
         return await ctx.sign_in(request, found)
 
     @router.post("/auth/jwt")
     async def jwt_exchange(request: Request) -> Response:
         header = request.headers.get("authorization")
         if not header:
-            raise HTTPException(401, detail="Authorization header missing")
+            raise Unauthorized("Authorization header missing")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer":
-            raise HTTPException(401, detail="Invalid authentication scheme. Please use Bearer")
+            raise Unauthorized("Invalid authentication scheme. Please use Bearer")
         if not token.strip():
-            raise HTTPException(401, detail="Invalid authorization header format")
+            raise Unauthorized("Invalid authorization header format")
         try:
             decoded = decode_user_token(ctx.secret(), token.strip())
         except InvalidUserToken as exc:
-            raise HTTPException(401, detail="Invalid token") from exc
+            raise Unauthorized("Invalid token") from exc
         if await ctx.streams.redis.exists(ctx.streams.names.revoked_token(decoded.token_id)):
-            raise HTTPException(401, detail="Invalid token")
+            raise Unauthorized("Invalid token")
         # A token Switchboard issued is exchanged only while its user's credentials are
         # unchanged; one minted elsewhere with the secret (no ``uid``/``cv``) signs in afresh.
         ours = decoded.credential_version is not None or decoded.user.id is not None
         if ours and not await ctx.credentials.accepts(decoded):
-            raise HTTPException(401, detail="Invalid token")
+            raise Unauthorized("Invalid token")
         return await ctx.sign_in(request, decoded.user)
 
     @router.post("/logout")

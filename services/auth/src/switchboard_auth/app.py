@@ -6,7 +6,8 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
 from redis.asyncio import Redis
 from sqlalchemy import text
 
@@ -15,6 +16,7 @@ from switchboard.service import health_router, service_caller
 from switchboard.streams import Streams
 from switchboard_auth.api import AuthContext, build_router
 from switchboard_auth.db.engine import make_engine, make_sessionmaker
+from switchboard_auth.errors import AuthError
 from switchboard_auth.internal import build_internal_router
 from switchboard_auth.oauth.providers import configured_providers
 from switchboard_auth.oauth.routes import build_oauth_router
@@ -64,6 +66,12 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
     app = FastAPI(title="switchboard-auth", lifespan=lifespan)
     app.state.service_secret = settings.require_service_secret()
     app.state.auth = ctx
+
+    @app.exception_handler(AuthError)
+    async def auth_error(_: Request, exc: AuthError) -> JSONResponse:
+        return JSONResponse(
+            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+        )
 
     async def redis_ready() -> None:
         await redis.ping()

@@ -27,16 +27,11 @@ from redis.asyncio import Redis
 
 from switchboard.aio import resolved
 from switchboard.names import RedisNames
+from switchboard_auth.errors import Throttled
 
-__all__ = ("REMEMBER_SECONDS", "LoginLimiter", "Throttled", "address_bucket")
+__all__ = ("REMEMBER_SECONDS", "LoginLimiter", "address_bucket")
 
 REMEMBER_SECONDS = 30 * 86400
-
-
-class Throttled(Exception):
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(f"too many failed logins; retry in {retry_after} s")
-        self.retry_after = retry_after
 
 
 def address_bucket(address: str) -> str:

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import socketio
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from redis.asyncio import BlockingConnectionPool, Redis
 
 from switchboard.app_manifest import read_manifest
@@ -18,6 +19,7 @@ from switchboard.refusals import log_refusals
 from switchboard.schema.manifest import AppManifest
 from switchboard.service import liveness_router
 from switchboard.streams import Streams
+from switchboard_gateway.errors import GatewayError
 from switchboard_gateway.history import build_history_router
 from switchboard_gateway.identity import GatewayIdentity
 from switchboard_gateway.limits import InputLimits
@@ -163,6 +165,12 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApps:
 
     async def redis_ready() -> None:
         await redis.ping()
+
+    @api.exception_handler(GatewayError)
+    async def gateway_error(_: Request, exc: GatewayError) -> JSONResponse:
+        return JSONResponse(
+            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+        )
 
     async def manifest() -> AppManifest | None:
         return await read_manifest(redis, settings.names)

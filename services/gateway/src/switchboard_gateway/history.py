@@ -13,7 +13,7 @@ from typing import Any, Literal, NoReturn
 from urllib.parse import quote
 
 import httpx
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from switchboard.app_calls import AppCallTimeout, call_app
@@ -34,6 +34,14 @@ from switchboard.schema.persist import ElementDelete, ElementDeletePayload, Elem
 from switchboard.schema.session import UserRef
 from switchboard.schema.steps import ElementDict
 from switchboard.streams import Streams
+from switchboard_gateway.errors import (
+    AppUnavailable,
+    BadRequest,
+    GatewayError,
+    NotFound,
+    Refused,
+    Unauthorized,
+)
 from switchboard_gateway.identity import GatewayIdentity
 from switchboard_gateway.session_access import owned_session
 from switchboard_gateway.uploads import relay_file
@@ -109,7 +117,7 @@ def build_history_router(
     async def signed_in(request: Request) -> UserRef:
         user = await identity.require(request)
         if user is None:
-            raise HTTPException(401, detail="Unauthorized")
+            raise Unauthorized()
         return user
 
     @router.post("/project/threads")
@@ -144,7 +152,7 @@ def build_history_router(
     async def share_thread(body: ShareRequest, request: Request) -> Response:
         user = await identity.require(request)
         if not config.features.allow_thread_sharing:
-            raise HTTPException(400, detail="Thread sharing is not enabled")
+            raise BadRequest("Thread sharing is not enabled")
         return _relay(
             await persistence.put(
                 internal_path("threads", body.threadId, "share"),
@@ -159,14 +167,14 @@ def build_history_router(
             internal_path("shared", thread_id), headers=as_user(viewer)
         )
         if upstream.status_code == 404:
-            raise HTTPException(404, detail="Thread not found")
+            raise NotFound("Thread not found")
         upstream.raise_for_status()
         shared = SharedThread.model_validate_json(upstream.content)
         thread = shared.thread.model_dump(mode="json")
         if not shared.isShared:
             app = await manifest() or AppManifest()
             if not app.has("on_shared_thread_view"):
-                raise HTTPException(404, detail="Thread not found")
+                raise NotFound("Thread not found")
             try:
                 reply = await call_app(
                     streams,
@@ -174,9 +182,9 @@ def build_history_router(
                     timeout=app_call_timeout,
                 )
             except AppCallTimeout as exc:
-                raise HTTPException(503, detail="The app did not answer; try again") from exc
+                raise AppUnavailable() from exc
             if reply.value is not True:
-                raise HTTPException(404, detail="Thread not found")
+                raise NotFound("Thread not found")
         return thread
 
     @router.get("/project/share/{thread_id}")
@@ -251,7 +259,7 @@ def build_history_router(
         if body.sessionId and app.has("on_feedback"):
             try:
                 session = await owned_session(streams, body.sessionId, user)
-            except HTTPException:
+            except GatewayError:  # the session ended or is not theirs
                 logger.info(
                     "on_feedback skipped: session gone", extra={"session_id": body.sessionId}
                 )
@@ -292,4 +300,4 @@ def _raise(upstream: httpx.Response) -> NoReturn:
         detail = upstream.json().get("detail", upstream.text)
     except ValueError:
         detail = upstream.text
-    raise HTTPException(upstream.status_code, detail=detail)
+    raise Refused(upstream.status_code, detail)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from fastapi import HTTPException, Request
+from fastapi import Request
 from redis.asyncio import Redis
 
 from switchboard.names import RedisNames
@@ -30,6 +30,7 @@ from switchboard.tokens import (
     decode_user_token,
     read_token,
 )
+from switchboard_gateway.errors import SignInUnavailable, Unauthorized
 from switchboard_gateway.upstream import Upstreams
 
 __all__ = ("GatewayIdentity", "Identity", "IdentityUnavailable", "socket_headers")
@@ -137,13 +138,9 @@ class GatewayIdentity:
             identity = await self(request.headers)
         except IdentityUnavailable as exc:
             logger.warning("identity check unavailable", extra={"error": str(exc)})
-            raise HTTPException(
-                status_code=503,
-                detail="Sign-in is briefly unavailable; try again",
-                headers={"Retry-After": "2"},
-            ) from exc
+            raise SignInUnavailable() from exc
         if identity.refused:
-            raise HTTPException(status_code=401, detail="Invalid authentication token")
+            raise Unauthorized("Invalid authentication token")
         return identity.user
 
 

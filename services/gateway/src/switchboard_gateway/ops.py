@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, HTTPException
+from fastapi import APIRouter, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from switchboard.service import ReadinessCheck, health_router
+from switchboard_gateway.errors import NotFound
 
 __all__ = ("OPS_ONLY_PATHS", "build_ops_app", "not_on_public_port")
 
@@ -34,7 +35,7 @@ def not_on_public_port() -> APIRouter:
     router = APIRouter()
 
     async def not_found() -> None:
-        raise HTTPException(status_code=404, detail="Not Found")
+        raise NotFound("Not Found")
 
     for path in OPS_ONLY_PATHS:
         router.add_api_route(path, not_found, methods=["GET", "HEAD"], include_in_schema=False)

@@ -21,8 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
+
+from switchboard_gateway.errors import BadRequest, NotFound
 
 __all__ = (
     "IMAGE_SUFFIXES",
@@ -187,9 +189,9 @@ def build_public_router(folder: PublicFolder) -> APIRouter:
         try:
             found = await anyio.to_thread.run_sync(folder.locate, name)
         except InvalidFilename:
-            raise HTTPException(status_code=400, detail="Invalid filename") from None
+            raise BadRequest("Invalid filename") from None
         if found is None:
-            raise HTTPException(status_code=404, detail="Not found")
+            raise NotFound()
         return file_response(found, request)
 
     return router

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import httpx
-from fastapi import APIRouter, Body, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, StringConstraints
 
@@ -28,6 +28,13 @@ from switchboard.schema.jobs import ActionInput, ActionPayload, Reply
 from switchboard.schema.manifest import AppManifest
 from switchboard.schema.steps import ActionDict
 from switchboard.streams import Streams
+from switchboard_gateway.errors import (
+    ActionTimedOut,
+    AppUnavailable,
+    NotFound,
+    Refused,
+    Unprocessable,
+)
 from switchboard_gateway.identity import GatewayIdentity
 from switchboard_gateway.session_access import owned_session
 from switchboard_gateway.upstream import Upstreams
@@ -219,7 +226,7 @@ def build_router(
     @router.get("/project/translations")
     async def translations(language: Annotated[str, Query()] = "en-US") -> dict[str, Any]:
         if not _LANGUAGE.match(language):
-            raise HTTPException(status_code=422, detail="Invalid language code")
+            raise Unprocessable("Invalid language code")
         return {"translation": _translation(config.ui.language or language, translation_dirs)}
 
     async def app_list(hook: str, call: AppCall, app: AppManifest) -> list[Any]:
@@ -228,7 +235,7 @@ def build_router(
         try:
             reply = await call_app(streams, call, timeout=app_call_timeout)
         except AppCallTimeout as exc:
-            raise HTTPException(503, detail="The app did not answer; try again") from exc
+            raise AppUnavailable() from exc
         return list(reply.value or [])
 
     @router.get("/project/settings")
@@ -306,7 +313,7 @@ def build_router(
         session = await owned_session(streams, body.sessionId, user)
         app = await manifest() or AppManifest()
         if not app.has_action(body.action.name):
-            raise HTTPException(404, detail=f"No callback found for action {body.action.name}")
+            raise NotFound(f"No callback found for action {body.action.name}")
         reply_id = uuid.uuid4().hex
         await streams.enqueue(
             ActionInput(
@@ -321,10 +328,10 @@ def build_router(
             )
         )
         if answer is None:
-            raise HTTPException(504, detail="The action did not complete in time")
+            raise ActionTimedOut()
         reply = Reply.model_validate_json(answer[1])
         if not reply.ok:
-            raise HTTPException(reply.status, detail=reply.detail)
+            raise Refused(reply.status, reply.detail)
         return {"success": True, "response": reply.value}
 
     return router

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import HTTPException
-
 from switchboard.schema.session import SessionRecord, UserRef
 from switchboard.session_state import SessionState
 from switchboard.streams import Streams
+from switchboard_gateway.errors import NotFound, Unauthorized
 
 __all__ = ("owned_session",)
 
@@ -14,7 +13,7 @@ __all__ = ("owned_session",)
 async def owned_session(streams: Streams, session_id: str, user: UserRef | None) -> SessionRecord:
     session = await SessionState(streams.redis, streams.names).record(session_id)
     if session is None:
-        raise HTTPException(status_code=404, detail="Session not found")
+        raise NotFound("Session not found")
     if session.owner != (user.identifier if user else None):
-        raise HTTPException(status_code=401, detail="Unauthorized")
+        raise Unauthorized()
     return session

@@ -17,7 +17,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
@@ -29,11 +29,19 @@ from switchboard.schema.ids import AppId, UuidId, internal_path
 from switchboard.schema.session import UserRef
 from switchboard.schema.steps import AskSpec
 from switchboard.streams import Streams
+from switchboard_gateway.errors import (
+    BadRequest,
+    NotFound,
+    Refused,
+    Unauthorized,
+    Unprocessable,
+    UploadRefused,
+)
 from switchboard_gateway.identity import GatewayIdentity
 from switchboard_gateway.session_access import owned_session
 from switchboard_gateway.upstream import Upstreams
 
-__all__ = ("UploadRefused", "build_upload_router", "check_type", "relay_file", "upload_counter")
+__all__ = ("build_upload_router", "check_type", "relay_file", "upload_counter")
 
 logger = logging.getLogger(__name__)
 
@@ -57,13 +65,6 @@ _UPLOAD_BODY: dict[str, Any] = {
         },
     }
 }
-
-
-class UploadRefused(Exception):
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
 
 
 def upload_counter(streams: Streams, session_id: str, scope: str) -> str:
@@ -140,7 +141,7 @@ def build_upload_router(
         if ask_parent_id is not None:
             chosen = next((s for s, parent in asks if ask_parent_id in (parent, s.step_id)), None)
             if chosen is None:
-                raise HTTPException(404, detail="Parent message not found")
+                raise NotFound("Parent message not found")
         elif asks:
             chosen = asks[-1][0]
         if chosen is not None:
@@ -148,7 +149,7 @@ def build_upload_router(
             return chosen.step_id, chosen.accept, chosen.max_files or 1, size
         spontaneous = config.features.spontaneous_file_upload
         if spontaneous is None or not spontaneous.enabled:
-            raise HTTPException(400, detail="File upload is not enabled")
+            raise BadRequest("File upload is not enabled")
         return (
             "spontaneous",
             spontaneous.accept,
@@ -172,7 +173,7 @@ def build_upload_router(
             and declared.isdigit()
             and int(declared) > max_bytes + _ENVELOPE_BYTES
         ):
-            raise HTTPException(413, detail="File size too large")
+            raise UploadRefused(413, "File size too large")
         counter = upload_counter(streams, session.id, scope)
         try:
             parser = MultiPartParser(
@@ -182,28 +183,23 @@ def build_upload_router(
                 max_fields=10,
             )
             form = await parser.parse()
-        except UploadRefused as exc:
-            raise HTTPException(exc.status, detail=exc.detail) from exc
         except MultiPartException as exc:
-            raise HTTPException(400, detail=f"Malformed upload: {exc.message}") from exc
+            raise BadRequest(f"Malformed upload: {exc.message}") from exc
         try:
             upload = form.get("file")
             if not isinstance(upload, UploadFile):
-                raise HTTPException(422, detail="multipart field 'file' is required")
+                raise Unprocessable("multipart field 'file' is required")
             size = upload.size or 0
             if size > max_bytes:
-                raise HTTPException(413, detail="File size too large")
+                raise UploadRefused(413, "File size too large")
             name = _printable(PurePosixPath(upload.filename or "upload").name)[:255] or "upload"
             mime = (upload.content_type or "application/octet-stream").split(";")[0].strip()
-            try:
-                check_type(accept, mime, name)
-            except UploadRefused as exc:
-                raise HTTPException(exc.status, detail=exc.detail) from exc
+            check_type(accept, mime, name)
             count = await resolved(streams.redis.incr(counter))
             await streams.redis.expire(counter, _COUNTER_TTL_S)
             if count > max_files:
                 await streams.redis.decr(counter)
-                raise HTTPException(400, detail="Too many files")
+                raise UploadRefused(400, "Too many files")
             params = {"name": name, "session_id": session.id, "thread_id": session.thread_id}
             headers = {
                 **upstreams.token_headers("persistence", user),
@@ -219,9 +215,7 @@ def build_upload_router(
                     "upload not stored",
                     extra={"session_id": session.id, "status": stored.status_code},
                 )
-                raise HTTPException(
-                    413 if stored.status_code == 413 else 502, detail="File could not be stored"
-                )
+                raise Refused(413 if stored.status_code == 413 else 502, "File could not be stored")
             record = StoredFile.model_validate_json(stored.content)
         finally:
             await form.close()
@@ -239,7 +233,7 @@ def build_upload_router(
     ) -> Response:
         user = await identity.require(request)
         if user is None and not session_id:
-            raise HTTPException(401, detail="Unauthorized")
+            raise Unauthorized()
         params: dict[str, Any] = {"session_id": session_id} if session_id else {}
         return await relay_file(upstreams, internal_path("files", file_id), user, params)
 
@@ -256,7 +250,7 @@ async def relay_file(
     upstream = await upstreams.persistence.send(upstream_request, stream=True)
     if upstream.status_code != 200:
         await upstream.aclose()
-        raise HTTPException(404, detail="File not found")
+        raise NotFound("File not found")
     passed = {
         name: upstream.headers[name]
         for name in ("content-type", "content-length", "content-disposition")

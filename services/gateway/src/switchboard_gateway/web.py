@@ -23,12 +23,13 @@ from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
-from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from switchboard.config import AppConfig
+from switchboard_gateway.errors import BadRequest, NotFound
 from switchboard_gateway.public import PublicFolder, build_public_router, file_response
 
 __all__ = ("mount_web",)
@@ -75,7 +76,7 @@ def _image(
     for fallback in (dist / "favicon.svg", _STATIC / "favicon.svg"):
         if fallback.is_file():
             return FileResponse(fallback, media_type="image/svg+xml")
-    raise HTTPException(status_code=404, detail="Not found")
+    raise NotFound()
 
 
 def _head_tags(config: AppConfig, root: str, template: str) -> str:
@@ -194,7 +195,7 @@ def mount_web(
     @api.get("/avatars/{avatar_id}", include_in_schema=False)
     async def avatar(avatar_id: str, request: Request) -> Response:
         if not _AVATAR_ID.match(avatar_id) or ".." in avatar_id:
-            raise HTTPException(status_code=400, detail="Invalid avatar id")
+            raise BadRequest("Invalid avatar id")
         if avatar_id == "default":
             avatar_id = config.ui.name
         stem = avatar_id.lower().replace(" ", "_").replace(".", "_")
@@ -203,6 +204,6 @@ def mount_web(
     @api.get("/{full_path:path}", include_in_schema=False)
     async def spa(full_path: str) -> HTMLResponse:
         if full_path.startswith(_NOT_SPA) or f"{full_path}/" in _NOT_SPA:
-            raise HTTPException(status_code=404, detail="Not found")
+            raise NotFound()
         page = await anyio.to_thread.run_sync(_index_page, config, folder, dist)
         return HTMLResponse(page, headers={"Cache-Control": "no-cache"})

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from switchboard.logs import configure_logging
 from switchboard_worker.app import create_worker, load_checked_app
-from switchboard_worker.loader import AppLoadError
+from switchboard_worker.errors import WorkerError
 from switchboard_worker.settings import WorkerSettings
 
 logger = logging.getLogger("switchboard_worker")
@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> None:
             load_checked_app(settings)
             return
         worker = create_worker(settings)
-    except AppLoadError as exc:
+    except WorkerError as exc:
         # Logged once, with the app's traceback when its import raised; the exit code
         # keeps the process (and its container) from ever looking ready.
         logger.error("%s", exc, exc_info=exc.__cause__)

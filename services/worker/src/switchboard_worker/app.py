@@ -21,6 +21,7 @@ from switchboard.sdk.callbacks import AppCallbacks, call_user_function
 from switchboard.streams import APP_CALL_FUNCTION, JOB_FUNCTION, Streams
 from switchboard_worker.app_calls import AppCaller, run_app_call
 from switchboard_worker.control import listen_control
+from switchboard_worker.errors import LoginSecretMissing, NoAppModule
 from switchboard_worker.loader import load_app
 from switchboard_worker.runner import SessionRunner
 from switchboard_worker.settings import WorkerSettings
@@ -47,16 +48,16 @@ def require_login_secret(app: AppCallbacks) -> None:
         login.append("oauth_callback")
     secret = os.environ.get("CHAINLIT_AUTH_SECRET") or os.environ.get("SWITCHBOARD_AUTH_SECRET")
     if login and not secret:
-        raise SystemExit(
-            f"{' and '.join(login)} make login required, so CHAINLIT_AUTH_SECRET must be set; "
-            "generate one with `switchboard create-secret`"
-        )
+        raise LoginSecretMissing(login)
 
 
 def load_checked_app(settings: WorkerSettings) -> tuple[AppCallbacks, AppConfig]:
-    """Everything a worker checks before it takes jobs (``--check`` stops here)."""
+    """Everything a worker checks before it takes jobs (``--check`` stops here).
+
+    Raises a ``WorkerError`` saying what to fix.
+    """
     if settings.app is None:
-        raise SystemExit("no app module: pass APP.py or set SWITCHBOARD_APP")
+        raise NoAppModule()
     app = load_app(settings.app)
     require_login_secret(app)
     return app, settings.app_config()

@@ -12,12 +12,9 @@ from pathlib import Path
 
 from switchboard import chainlit_compat
 from switchboard.sdk.callbacks import AppCallbacks, registry
+from switchboard_worker.errors import AppLoadError
 
-__all__ = ("AppLoadError", "load_app")
-
-
-class AppLoadError(RuntimeError):
-    """The app module is missing, fails to import, or defines no entry callback."""
+__all__ = ("load_app",)
 
 
 def load_app(path: Path) -> AppCallbacks:

@@ -8,12 +8,13 @@ import secrets
 from typing import TYPE_CHECKING, Any
 
 from authlib.integrations.httpx_client import AsyncOAuth2Client
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from switchboard.internal_auth import InvalidServiceToken, verify_service_token
 from switchboard.schema.app_calls import OAuthCall
 from switchboard_auth.callbacks import CallbackUnavailable, run_callback
+from switchboard_auth.errors import LoginNotOffered, ProviderNotFound
 from switchboard_auth.oauth.providers import Provider
 
 if TYPE_CHECKING:
@@ -52,10 +53,10 @@ def build_oauth_router(ctx: AuthContext, providers: list[Provider]) -> APIRouter
 
     async def provider_for(provider_id: str) -> Provider:
         if not (await ctx.manifest()).has("oauth_callback"):
-            raise HTTPException(400, detail="No oauth_callback defined")
+            raise LoginNotOffered("oauth_callback")
         provider = by_id.get(provider_id)
         if provider is None:
-            raise HTTPException(404, detail=f"Provider {provider_id} not found")
+            raise ProviderNotFound(provider_id)
         return provider
 
     def client(provider: Provider, request: Request) -> AsyncOAuth2Client:
