@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import APIRouter, FastAPI, Header, HTTPException, Response
+from fastapi import APIRouter, Header, HTTPException, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from switchboard.internal_auth import InternalCaller, InvalidServiceToken, verify_service_token
@@ -65,13 +65,18 @@ def health_router(checks: dict[str, ReadinessCheck]) -> APIRouter:
     return router
 
 
-def service_caller(app: FastAPI, audience: str) -> Callable[..., InternalCaller]:
-    """A dependency that accepts only callers holding a valid service token."""
+def service_caller(audience: str) -> Callable[..., InternalCaller]:
+    """A dependency that accepts only callers holding a valid service token.
+
+    The secret is the serving app's ``state.service_secret``, so the dependency can
+    be built at import time (as an ``Annotated`` alias) before any app exists.
+    """
 
     def dependency(
+        request: Request,
         authorization: Annotated[str | None, Header()] = None,
     ) -> InternalCaller:
-        secret: str = app.state.service_secret
+        secret: str = request.app.state.service_secret
         if not authorization or not authorization.startswith("Bearer "):
             raise HTTPException(status_code=401, detail="Missing service token")
         try:

@@ -85,6 +85,6 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
     app.include_router(build_oauth_router(ctx, providers))
     app.include_router(
         build_internal_router(ctx.credentials),
-        dependencies=[Depends(service_caller(app, "auth"))],
+        dependencies=[Depends(service_caller("auth"))],
     )
     return app

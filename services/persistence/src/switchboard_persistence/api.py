@@ -7,7 +7,7 @@ that user may not see, so another user's ids reveal nothing.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter
 
 from switchboard_persistence.routes import feedback, files, threads
 from switchboard_persistence.routes.threads import visible_to
@@ -15,9 +15,9 @@ from switchboard_persistence.routes.threads import visible_to
 __all__ = ("build_router", "visible_to")
 
 
-def build_router(app: FastAPI, max_file_bytes: int) -> APIRouter:
+def build_router(max_file_bytes: int) -> APIRouter:
     router = APIRouter()
-    router.include_router(threads.router(app))
-    router.include_router(feedback.router(app))
-    router.include_router(files.router(app, max_file_bytes))
+    router.include_router(threads.router())
+    router.include_router(feedback.router())
+    router.include_router(files.router(max_file_bytes))
     return router

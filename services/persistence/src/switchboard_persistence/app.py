@@ -116,5 +116,5 @@ def create_app(settings: PersistenceSettings | None = None) -> FastAPI:
     app.include_router(
         health_router({"database": database_ready, "redis": redis_ready, "storage": storage_ready})
     )
-    app.include_router(build_router(app, settings.max_file_bytes))
+    app.include_router(build_router(settings.max_file_bytes))
     return app

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -16,13 +17,23 @@ from switchboard.reconnect import MAX_BACKOFF_S, RedisBackoff
 from switchboard.schema.session import ConnectRequest, ConnectResult, DisconnectRequest
 from switchboard.service import health_router, service_caller
 from switchboard.streams import Streams
-from switchboard_sessions.errors import SessionsError
+from switchboard_sessions.errors import SessionForbidden, SessionsError
 from switchboard_sessions.registry import SessionRegistry
 from switchboard_sessions.settings import SessionsSettings
 
 __all__ = ("create_app",)
 
 logger = logging.getLogger(__name__)
+
+
+def _registry(request: Request) -> SessionRegistry:
+    registry: SessionRegistry = request.app.state.registry
+    return registry
+
+
+# The gateway that calls (and the user it vouches for), and the registry built at start-up.
+CallerDep = Annotated[InternalCaller, Depends(service_caller("sessions"))]
+RegistryDep = Annotated[SessionRegistry, Depends(_registry)]
 
 
 async def _reaper(registry: SessionRegistry, interval: float) -> None:
@@ -62,7 +73,6 @@ def create_app(settings: SessionsSettings | None = None) -> FastAPI:
 
     app = FastAPI(title="switchboard-sessions", lifespan=lifespan)
     app.state.service_secret = settings.require_service_secret()
-    caller = service_caller(app, audience="sessions")
 
     async def redis_ready() -> None:
         await app.state.redis.ping()
@@ -74,20 +84,18 @@ def create_app(settings: SessionsSettings | None = None) -> FastAPI:
         return JSONResponse({"detail": str(exc)}, status_code=exc.status_code)
 
     @app.post("/sessions/connect")
-    async def connect(body: ConnectRequest, who: InternalCaller = Depends(caller)) -> ConnectResult:
+    async def connect(body: ConnectRequest, who: CallerDep, registry: RegistryDep) -> ConnectResult:
         # The gateway vouches for the user; the body must name the same one.
         vouched = who.user.identifier if who.user else None
         named = body.user.identifier if body.user else None
         if vouched != named:
-            return JSONResponse({"detail": "user does not match token"}, status_code=403)  # type: ignore[return-value]
-        registry: SessionRegistry = app.state.registry
+            raise SessionForbidden("user does not match token")
         return await registry.connect(body)
 
     @app.post("/sessions/{session_id}/disconnect")
     async def disconnect(
-        session_id: str, body: DisconnectRequest, _: InternalCaller = Depends(caller)
+        session_id: str, body: DisconnectRequest, _: CallerDep, registry: RegistryDep
     ) -> dict[str, bool]:
-        registry: SessionRegistry = app.state.registry
         await registry.disconnect(session_id, clear=body.clear)
         return {"ok": True}
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import FastAPI
+from fastapi import Depends, Request
 
 from switchboard.internal_auth import InternalCaller
 from switchboard.schema.ids import is_app_id, is_uuid_id
@@ -16,7 +16,7 @@ from switchboard_persistence.files import FileStore
 from switchboard_persistence.repository import Repository
 from switchboard_persistence.threads import ThreadStore
 
-__all__ = ("Stores", "caller_dependency", "identifier", "known_id")
+__all__ = ("CallerDep", "Stores", "StoresDep", "identifier", "known_id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,11 +43,12 @@ def known_id(value: str, missing: type[NotFound], *, app_chosen: bool = False) -
     return value
 
 
-def caller_dependency(app: FastAPI) -> tuple[Callable[..., InternalCaller], Callable[[], Stores]]:
-    """The token check for this service's audience, and the stores built at start-up."""
+def _stores(request: Request) -> Stores:
+    built: Stores = request.app.state.stores
+    return built
 
-    def stores() -> Stores:
-        built: Stores = app.state.stores
-        return built
 
-    return service_caller(app, audience="persistence"), stores
+# Every route takes these two: the service that calls (and the user it vouches for),
+# and the stores built at start-up.
+CallerDep = Annotated[InternalCaller, Depends(service_caller("persistence"))]
+StoresDep = Annotated[Stores, Depends(_stores)]

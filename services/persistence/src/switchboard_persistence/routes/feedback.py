@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter
 
-from switchboard.internal_auth import InternalCaller
 from switchboard.schema.history import FeedbackIn, FeedbackSaved
 from switchboard_persistence.errors import FeedbackNotFound
-from switchboard_persistence.routes.deps import Stores, caller_dependency, identifier, known_id
+from switchboard_persistence.routes.deps import CallerDep, StoresDep, identifier, known_id
 
 __all__ = ("router",)
 
 
-def router(app: FastAPI) -> APIRouter:
+def router() -> APIRouter:
     routes = APIRouter()
-    caller, stores = caller_dependency(app)
 
     @routes.put("/feedback")
     async def upsert_feedback(
         body: FeedbackIn,
-        who: InternalCaller = Depends(caller),
-        s: Stores = Depends(stores),
+        who: CallerDep,
+        s: StoresDep,
     ) -> FeedbackSaved:
         saved = await s.feedback.upsert(identifier(who), body)
         if saved is None:
@@ -30,8 +28,8 @@ def router(app: FastAPI) -> APIRouter:
     @routes.delete("/feedback/{feedback_id}")
     async def delete_feedback(
         feedback_id: str,
-        who: InternalCaller = Depends(caller),
-        s: Stores = Depends(stores),
+        who: CallerDep,
+        s: StoresDep,
     ) -> dict[str, bool]:
         if not await s.feedback.delete(identifier(who), known_id(feedback_id, FeedbackNotFound)):
             raise FeedbackNotFound()

@@ -6,15 +6,14 @@ import re
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
-from switchboard.internal_auth import InternalCaller
 from switchboard.schema.history import StoredFile
 from switchboard.schema.ids import UUID_PATTERN
 from switchboard_persistence.errors import FileNotFound, ThreadNotFound
 from switchboard_persistence.files import FileRecord, FileStore, NewFile
-from switchboard_persistence.routes.deps import Stores, caller_dependency, identifier, known_id
+from switchboard_persistence.routes.deps import CallerDep, StoresDep, identifier, known_id
 from switchboard_persistence.storage.base import ID_PATTERN
 from switchboard_persistence.uploads import mime_of, receive
 
@@ -56,19 +55,18 @@ async def _download(files: FileStore, record: FileRecord | None) -> StreamingRes
     )
 
 
-def router(app: FastAPI, max_file_bytes: int) -> APIRouter:
+def router(max_file_bytes: int) -> APIRouter:
     routes = APIRouter()
-    caller, stores = caller_dependency(app)
 
     @routes.post("/files")
     async def upload_file(
         request: Request,
         name: Annotated[str, Query(min_length=1, max_length=255, pattern=_PRINTABLE)],
         session_id: Id,
+        who: CallerDep,
+        s: StoresDep,
         thread_id: OptionalUuid = None,
         file_id: OptionalUuid = None,
-        who: InternalCaller = Depends(caller),
-        s: Stores = Depends(stores),
     ) -> StoredFile:
         user = identifier(who)
         thread_id, file_id = thread_id or None, file_id or None
@@ -93,9 +91,9 @@ def router(app: FastAPI, max_file_bytes: int) -> APIRouter:
     @routes.get("/files/{file_id}")
     async def download_file(
         file_id: str,
+        who: CallerDep,
+        s: StoresDep,
         session_id: str | None = None,
-        who: InternalCaller = Depends(caller),
-        s: Stores = Depends(stores),
     ) -> StreamingResponse:
         file_id = known_id(file_id, FileNotFound)
         record = await s.files.get(file_id, identifier(who), _owner_session(session_id))
@@ -105,8 +103,8 @@ def router(app: FastAPI, max_file_bytes: int) -> APIRouter:
     async def download_shown_file(
         thread_id: str,
         file_id: str,
-        _who: InternalCaller = Depends(caller),
-        s: Stores = Depends(stores),
+        _who: CallerDep,
+        s: StoresDep,
     ) -> StreamingResponse:
         """Any caller: the gateway decides whether the thread may be shown to its viewer."""
         file_id, thread_id = known_id(file_id, FileNotFound), known_id(thread_id, FileNotFound)
@@ -115,9 +113,9 @@ def router(app: FastAPI, max_file_bytes: int) -> APIRouter:
     @routes.delete("/files/{file_id}")
     async def delete_file(
         file_id: str,
+        who: CallerDep,
+        s: StoresDep,
         session_id: str | None = None,
-        who: InternalCaller = Depends(caller),
-        s: Stores = Depends(stores),
     ) -> dict[str, bool]:
         file_id = known_id(file_id, FileNotFound)
         if not await s.files.delete(file_id, identifier(who), _owner_session(session_id)):

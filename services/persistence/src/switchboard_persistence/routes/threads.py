@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter
 
 from switchboard.internal_auth import InternalCaller
 from switchboard.schema import ElementDict, ThreadDict
@@ -16,7 +16,7 @@ from switchboard.schema.history import (
     ThreadPage,
 )
 from switchboard_persistence.errors import ElementNotFound, ThreadNotFound, Unauthorized
-from switchboard_persistence.routes.deps import Stores, caller_dependency, identifier, known_id
+from switchboard_persistence.routes.deps import CallerDep, StoresDep, identifier, known_id
 
 __all__ = ("SHARED_HIDDEN_METADATA", "router", "visible_to")
 
@@ -31,15 +31,14 @@ def visible_to(thread: ThreadDict, who: InternalCaller) -> bool:
     return owner == identifier(who)
 
 
-def router(app: FastAPI) -> APIRouter:
+def router() -> APIRouter:
     routes = APIRouter()
-    caller, stores = caller_dependency(app)
 
     @routes.get("/threads/{thread_id}")
     async def get_thread(
         thread_id: str,
-        who: InternalCaller = Depends(caller),
-        s: Stores = Depends(stores),
+        who: CallerDep,
+        s: StoresDep,
     ) -> dict[str, Any]:
         thread = await s.repository.get_thread(known_id(thread_id, ThreadNotFound))
         if thread is None or not visible_to(thread, who):
@@ -50,8 +49,8 @@ def router(app: FastAPI) -> APIRouter:
     @routes.post("/threads/search")
     async def search_threads(
         request: ThreadListRequest,
-        who: InternalCaller = Depends(caller),
-        s: Stores = Depends(stores),
+        who: CallerDep,
+        s: StoresDep,
     ) -> ThreadPage:
         owner = identifier(who)
         if owner is None:
@@ -62,8 +61,8 @@ def router(app: FastAPI) -> APIRouter:
     async def rename_thread(
         thread_id: str,
         body: RenameThread,
-        who: InternalCaller = Depends(caller),
-        s: Stores = Depends(stores),
+        who: CallerDep,
+        s: StoresDep,
     ) -> dict[str, bool]:
         if not await s.threads.rename(
             known_id(thread_id, ThreadNotFound), identifier(who), body.name
@@ -74,8 +73,8 @@ def router(app: FastAPI) -> APIRouter:
     @routes.delete("/threads/{thread_id}")
     async def delete_thread(
         thread_id: str,
-        who: InternalCaller = Depends(caller),
-        s: Stores = Depends(stores),
+        who: CallerDep,
+        s: StoresDep,
     ) -> dict[str, bool]:
         if not await s.threads.delete(known_id(thread_id, ThreadNotFound), identifier(who)):
             raise ThreadNotFound()
@@ -85,8 +84,8 @@ def router(app: FastAPI) -> APIRouter:
     async def share_thread(
         thread_id: str,
         body: ShareThread,
-        who: InternalCaller = Depends(caller),
-        s: Stores = Depends(stores),
+        who: CallerDep,
+        s: StoresDep,
     ) -> dict[str, bool]:
         shared = body.isShared
         if not await s.threads.share(known_id(thread_id, ThreadNotFound), identifier(who), shared):
@@ -96,8 +95,8 @@ def router(app: FastAPI) -> APIRouter:
     @routes.get("/shared/{thread_id}")
     async def shared_thread(
         thread_id: str,
-        _who: InternalCaller = Depends(caller),
-        s: Stores = Depends(stores),
+        _who: CallerDep,
+        s: StoresDep,
     ) -> SharedThread:
         """Any caller: the gateway decides whether the thread may be shown."""
         thread = await s.repository.get_thread(known_id(thread_id, ThreadNotFound))
@@ -113,8 +112,8 @@ def router(app: FastAPI) -> APIRouter:
     async def get_element(
         thread_id: str,
         element_id: str,
-        who: InternalCaller = Depends(caller),
-        s: Stores = Depends(stores),
+        who: CallerDep,
+        s: StoresDep,
     ) -> ElementDict:
         known_id(thread_id, ElementNotFound)
         known_id(element_id, ElementNotFound, app_chosen=True)
