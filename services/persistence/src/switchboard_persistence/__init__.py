@@ -1,1 +1,31 @@
-"""Switchboard persistence service."""
+"""Switchboard persistence service: the persist-stream consumer and the history REST API.
+
+Exports ``PersistenceError``, ``PersistenceSettings``, ``create_app``, each loaded on
+first use, so importing one submodule (a test, ``python -m switchboard_persistence``)
+does not pull in the whole service.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from switchboard_persistence.app import create_app
+    from switchboard_persistence.errors import PersistenceError
+    from switchboard_persistence.settings import PersistenceSettings
+
+__all__ = ("PersistenceError", "PersistenceSettings", "create_app")
+
+_HOMES = {
+    "create_app": "app",
+    "PersistenceError": "errors",
+    "PersistenceSettings": "settings",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{home}"), name)

@@ -1,1 +1,31 @@
-"""Switchboard sessions service."""
+"""Switchboard sessions service: session connect/disconnect for gateways, and the reaper.
+
+Exports ``SessionsError``, ``SessionsSettings``, ``create_app``, each loaded on first
+use, so importing one submodule (a test, ``python -m switchboard_sessions``) does not
+pull in the whole service.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from switchboard_sessions.app import create_app
+    from switchboard_sessions.errors import SessionsError
+    from switchboard_sessions.settings import SessionsSettings
+
+__all__ = ("SessionsError", "SessionsSettings", "create_app")
+
+_HOMES = {
+    "create_app": "app",
+    "SessionsError": "errors",
+    "SessionsSettings": "settings",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{home}"), name)
