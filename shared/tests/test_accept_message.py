@@ -116,7 +116,20 @@ async def test_a_repeated_message_id_changes_nothing(streams: Streams) -> None:
     assert await streams.accept_message(repeated) is Acceptance.DUPLICATE
     assert await persisted(streams) == before
     assert len(await inbox(streams, session)) == 1
-    assert await streams.redis.exists(job_key_prefix + message_id)
+    assert await streams.redis.exists(job_key_prefix + f"{session.id}:{message_id}")
+
+
+async def test_another_sessions_message_id_is_not_a_duplicate(streams: Streams) -> None:
+    """Message ids come from clients: one user's ids never block another's messages."""
+    message_id = str(uuid.uuid4())
+    alice, bob = await open_session(streams), await open_session(streams)
+    assert await streams.accept_message(offer(streams, alice, message_id=message_id)) is (
+        Acceptance.FIRST
+    )
+    assert await streams.accept_message(offer(streams, bob, message_id=message_id)) is (
+        Acceptance.FIRST
+    )
+    assert len(await inbox(streams, bob)) == 1
 
 
 async def test_an_ended_or_moved_session_takes_nothing(streams: Streams) -> None:

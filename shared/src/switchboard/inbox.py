@@ -20,11 +20,27 @@ from switchboard.names import RedisNames
 from switchboard.schema.jobs import SessionInput
 from switchboard.stream_scripts import ACCEPT_MESSAGE, ENQUEUE_CALL, ENQUEUE_INPUT
 
-__all__ = ("APP_CALL_FUNCTION", "JOB_EXPIRES_MS", "JOB_FUNCTION", "InboxWriter", "encode_job")
+__all__ = (
+    "APP_CALL_FUNCTION",
+    "JOB_EXPIRES_MS",
+    "JOB_FUNCTION",
+    "InboxWriter",
+    "encode_job",
+    "input_job_id",
+)
 
 JOB_FUNCTION = "run_session"
 APP_CALL_FUNCTION = "run_app_call"
 JOB_EXPIRES_MS = 3_600_000
+
+
+def input_job_id(item: SessionInput) -> str:
+    """The job of one session input; a resent input finds its job and is not queued twice.
+
+    Scoped by session: input ids come from clients (a message's id), and arq's job
+    keys are shared by every session, so one user's ids never collide with another's.
+    """
+    return f"{item.session_id}:{item.id}"
 
 
 def encode_job(function: str, args: list[Any], enqueue_time_ms: int) -> bytes:
@@ -69,7 +85,7 @@ class InboxWriter:
     async def enqueue(self, item: SessionInput) -> bool:
         """Put an input in its session's inbox and wake a worker; idempotent by event id."""
         now_ms = int(time.time() * 1000)
-        job_id = item.id
+        job_id = input_job_id(item)
         keys = [
             self.names.inbox(item.session_id),
             job_key_prefix + job_id,
@@ -98,7 +114,7 @@ class InboxWriter:
             self.names.deferred(sid),
             self.names.persist_stream,
             self.names.inbox(sid),
-            job_key_prefix + item.id,
+            job_key_prefix + input_job_id(item),
             self.names.queue,
             offer.rate_key,
         ]
@@ -112,7 +128,7 @@ class InboxWriter:
             offer.first_input.model_dump_json(),
             item.model_dump_json(),
             encode_job(JOB_FUNCTION, [sid], now_ms),
-            item.id,
+            input_job_id(item),
             now_ms,
             self.session_ttl,
             self.names.queue_wake,
