@@ -8,7 +8,7 @@ import orjson
 import pytest
 import redis.asyncio as aioredis
 
-from switchboard.app_manifest import publish_manifest, read_manifest
+from switchboard.app_manifest import ManifestUnreadable, publish_manifest, read_manifest
 from switchboard.names import RedisNames
 from switchboard.schema.manifest import AppManifest
 from switchboard.sdk.callbacks import AppCallbacks
@@ -57,7 +57,7 @@ async def test_a_newer_workers_keys_are_ignored(
     assert manifest is not None and manifest.has("on_future_hook")
 
 
-async def test_missing_is_none_and_unreadable_is_none_logged_once(
+async def test_missing_is_none_and_unreadable_raises_logged_once(
     redis_client: aioredis.Redis, redis_prefix: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     names = RedisNames(redis_prefix)
@@ -65,9 +65,11 @@ async def test_missing_is_none_and_unreadable_is_none_logged_once(
     await redis_client.set(names.app_manifest, b"{not json")
     with caplog.at_level(logging.ERROR, logger="switchboard.app_manifest"):
         for _ in range(3):
-            assert await read_manifest(redis_client, names) is None
+            with pytest.raises(ManifestUnreadable):
+                await read_manifest(redis_client, names)
         await redis_client.set(names.app_manifest, orjson.dumps({"callbacks": []}))
-        assert await read_manifest(redis_client, names) is None
+        with pytest.raises(ManifestUnreadable):
+            await read_manifest(redis_client, names)
     assert len([r for r in caplog.records if r.name == "switchboard.app_manifest"]) == 2
 
 

@@ -141,3 +141,16 @@ async def test_repeated_wrong_passwords_are_throttled_with_429(open_auth: OpenAu
         # Throttled before the password is looked at: the right one waits too.
         assert (await login(http, USER, PASSWORD)).status_code == 429
         assert COOKIE not in http.cookies
+
+
+async def test_an_unreadable_app_manifest_refuses_rather_than_turning_login_off(
+    auth_http: httpx.AsyncClient, redis_client: aioredis.Redis, redis_prefix: str
+) -> None:
+    """A manifest from a worker this service cannot parse must never read as "no login"."""
+    await redis_client.set(RedisNames(redis_prefix).app_manifest, b'{"callbacks": []}')
+    config = await auth_http.get("/auth/config")
+    assert config.status_code == 503, config.text
+    assert "requireLogin" not in config.text
+    assert (await login(auth_http, USER, PASSWORD)).status_code == 503
+    await redis_client.delete(RedisNames(redis_prefix).app_manifest)
+    assert (await auth_http.get("/auth/config")).json()["requireLogin"] is True

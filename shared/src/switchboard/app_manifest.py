@@ -16,7 +16,7 @@ from switchboard.aio import resolved
 from switchboard.names import RedisNames
 from switchboard.schema.manifest import AppManifest
 
-__all__ = ("publish_manifest", "read_manifest")
+__all__ = ("ManifestUnreadable", "publish_manifest", "read_manifest")
 
 logger = logging.getLogger(__name__)
 
@@ -25,11 +25,19 @@ logger = logging.getLogger(__name__)
 _last_bad: str | None = None
 
 
-async def read_manifest(redis: Redis, names: RedisNames) -> AppManifest | None:
-    """The manifest workers published; None if there is none or it cannot be read.
+class ManifestUnreadable(RuntimeError):
+    """A manifest is there but cannot be parsed (a worker of another version?).
 
-    None reads as "nothing registered", as before any worker started. Redis
-    errors propagate: an outage must not look like an app without login.
+    Raised, not read as "nothing registered": that would turn login off.
+    """
+
+
+async def read_manifest(redis: Redis, names: RedisNames) -> AppManifest | None:
+    """The manifest workers published; None before any worker has published one.
+
+    None reads as "nothing registered". A value that cannot be parsed raises
+    ``ManifestUnreadable`` and Redis errors propagate: neither may look like an
+    app without login.
     """
     global _last_bad
     raw = await resolved(redis.get(names.app_manifest))
@@ -42,10 +50,10 @@ async def read_manifest(redis: Redis, names: RedisNames) -> AppManifest | None:
         if digest != _last_bad:
             _last_bad = digest
             logger.error(
-                "app manifest unreadable; treating the app as registering nothing",
+                "app manifest unreadable",
                 extra={"key": names.app_manifest, "error": str(exc)[:500]},
             )
-        return None
+        raise ManifestUnreadable(f"{names.app_manifest} cannot be parsed") from exc
     _last_bad = None
     return manifest
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import JSONResponse
 
 from switchboard.app_calls import AppCallTimeout, call_app
-from switchboard.app_manifest import read_manifest
+from switchboard.app_manifest import ManifestUnreadable, read_manifest
 from switchboard.internal_auth import InvalidServiceToken, verify_service_token
 from switchboard.schema.app_calls import (
     CookieChange,
@@ -72,8 +72,14 @@ class AuthContext:
         self._store_cache: tuple[float, bool] = (0.0, False)
 
     async def manifest(self) -> AppManifest:
-        """What the app registered; empty before any worker has published it."""
-        return await read_manifest(self.streams.redis, self.streams.names) or AppManifest()
+        """What the app registered; empty before any worker has published it.
+
+        An unreadable one refuses the request (503) rather than reading as "no login".
+        """
+        try:
+            return await read_manifest(self.streams.redis, self.streams.names) or AppManifest()
+        except ManifestUnreadable as exc:
+            raise LoginUnavailable() from exc
 
     async def store_has_users(self) -> bool:
         at, value = self._store_cache
