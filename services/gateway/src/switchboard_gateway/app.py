@@ -16,6 +16,7 @@ from redis.asyncio import BlockingConnectionPool, Redis
 
 from switchboard.app_manifest import read_manifest
 from switchboard.refusals import log_refusals
+from switchboard.schema.frames import UiFrame
 from switchboard.schema.manifest import AppManifest
 from switchboard.service import liveness_router
 from switchboard.streams import Streams
@@ -92,7 +93,7 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApps:
     )
     ENGINEIO_SOCKETS.set_function(lambda: len(sio.eio.sockets))
 
-    async def deliver(sid: str, session_id: str, event: dict[str, Any], event_id: str) -> None:
+    async def deliver(sid: str, session_id: str, event: UiFrame, event_id: str) -> None:
         UI_EVENTS.inc()
         await handlers.deliver(sid, session_id, event, event_id)
 

@@ -20,6 +20,7 @@ import orjson
 import socketio
 
 from switchboard.aio import resolved
+from switchboard.schema.frames import UiFrame, parse_ui_frame
 from switchboard.schema.steps import AskSpec
 from switchboard.streams import Streams
 from switchboard_gateway.validation import InvalidInput, validate_answer
@@ -75,7 +76,7 @@ class AskRelay:
         if not accepted:
             await self.error(sid, "unknown_ask", "this ask is no longer pending", "ask")
 
-    async def emit_call_fn(self, sid: str, session_id: str, event: dict[str, Any]) -> None:
+    async def emit_call_fn(self, sid: str, session_id: str, event: UiFrame) -> None:
         """A copilot ``call_fn``: its ack is the answer the calling worker waits for."""
         call_id = str(event["id"])
 
@@ -109,5 +110,5 @@ class AskRelay:
             await self.emit(sid, session_id, event["payload"])
         calls = await resolved(self.streams.redis.hvals(names.calls(session_id)))
         for raw in calls:
-            await self.emit_call_fn(sid, session_id, orjson.loads(raw))
+            await self.emit_call_fn(sid, session_id, parse_ui_frame(raw))
         return len(pending) + len(calls)

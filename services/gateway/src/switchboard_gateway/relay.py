@@ -16,18 +16,18 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
 from redis.asyncio import Redis
 
 from switchboard.names import RedisNames
 from switchboard.reconnect import RedisBackoff
+from switchboard.schema.frames import UiFrame, UnknownUiEvent, parse_ui_frame
 
 __all__ = ("EmitFn", "StreamRelay")
 
 logger = logging.getLogger(__name__)
 
-# (socket id, session id, event dict with ``type`` and ``payload``, stream entry id)
-EmitFn = Callable[[str, str, dict[str, Any], str], Awaitable[None]]
+# (socket id, session id, the event's name and payload, stream entry id)
+EmitFn = Callable[[str, str, UiFrame, str], Awaitable[None]]
 # Called when a shard reads again after a Redis outage (session state may be gone).
 RecoveredFn = Callable[[], Awaitable[None]]
 
@@ -174,7 +174,16 @@ class StreamRelay:
         raw = fields.get(b"e")
         if raw is None:
             return
-        event = orjson.loads(raw)
+        try:
+            event = parse_ui_frame(raw)
+        except (UnknownUiEvent, ValueError):
+            # Skipped, not fatal: one bad entry must not stall the session's stream.
+            logger.warning(
+                "ui stream entry skipped",
+                extra={"session_id": session_id, "entry_id": entry_id},
+                exc_info=True,
+            )
+            return
         self.events_relayed += 1
         for sid in tuple(held.sids):
             await self.emit(sid, session_id, event, entry_id)

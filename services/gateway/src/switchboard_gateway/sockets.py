@@ -19,6 +19,7 @@ from switchboard.app_manifest import read_manifest
 from switchboard.config import AppConfig
 from switchboard.schema.client import ConnectAuth
 from switchboard.schema.events import ClearAsk, ClearCallFn, TaskEnd
+from switchboard.schema.frames import UiFrame
 from switchboard.schema.jobs import (
     ChatStartInput,
     ResumeInput,
@@ -269,9 +270,7 @@ class SocketHandlers(ClientEvents):
             except Exception:  # Redis away: the next sweep tries again
                 logger.warning("token re-check failed", exc_info=True)
 
-    async def deliver(
-        self, sid: str, session_id: str, event: dict[str, Any], event_id: str
-    ) -> None:
+    async def deliver(self, sid: str, session_id: str, event: UiFrame, event_id: str) -> None:
         """Emit one relayed UI event to a socket; asks go out with an ack.
 
         The stream entry id travels as a second argument: Chainlit clients
