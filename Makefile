@@ -41,8 +41,13 @@ web: web/node_modules/.package-lock.json ## Build the browser UI into the gatewa
 run: .venv $(WEB_DIST) ## Start the whole stack with the demo app (SQLite, local disk, a local Redis)
 	$(UV) run --frozen switchboard run $(APP) --port $(PORT)
 
-test: .venv ## Run the test suite (needs PostgreSQL and Redis; see README)
-	$(UV) run --frozen pytest
+TEST_WORKERS ?= 3
+.PHONY: test-prereqs
+test-prereqs:
+	@bash tests/prereqs.sh
+
+test: test-prereqs .venv $(WEB_DIST) ## Run the test suite in TEST_WORKERS processes (needs PostgreSQL and Redis, or Docker; see README)
+	$(UV) run --frozen pytest -n $(TEST_WORKERS) --dist worksteal
 
 .PHONY: test-faults test-browser test-compat
 test-compat: .venv ## Only the differential suite: the same apps on Chainlit 2.12 and on Switchboard
