@@ -129,9 +129,20 @@ class ChainlitServer:
     def wait_ready(self, timeout: float = 60) -> ChainlitServer:
         assert self.process is not None, "launch() first"
         deadline = time.monotonic() + timeout
+        relaunches = 0
         while time.monotonic() < deadline:
+            assert self.process is not None
             if self.process.poll() is not None:
-                raise RuntimeError(f"chainlit exited: {self.log_path.read_text()[-3000:]}")
+                log = self.log_path.read_text(errors="replace")
+                if "address already in use" in log and relaunches < 3:
+                    # Its free port was taken before it bound (parallel test processes).
+                    relaunches += 1
+                    if self._log is not None:
+                        self._log.close()
+                    self.port = free_port()
+                    self.launch()
+                    continue
+                raise RuntimeError(f"chainlit exited: {log[-3000:]}")
             try:
                 if httpx.get(f"{self.url}/project/settings", timeout=1).status_code < 500:
                     return self
