@@ -7,8 +7,9 @@ pull in the whole service.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from switchboard.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from switchboard_sessions.app import create_app
@@ -23,9 +24,4 @@ _HOMES = {
     "SessionsSettings": "settings",
 }
 
-
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f"{__name__}.{home}"), name)
+__getattr__ = lazy_exports(__name__, _HOMES)

@@ -7,8 +7,9 @@ switchboard_worker``) does not pull in the whole service.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from switchboard.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from switchboard_worker.app import create_worker, load_checked_app
@@ -24,9 +25,4 @@ _HOMES = {
     "WorkerSettings": "settings",
 }
 
-
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f"{__name__}.{home}"), name)
+__getattr__ = lazy_exports(__name__, _HOMES)
