@@ -89,15 +89,13 @@ class LlmSteps(RunSteps):
         metadata: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        parent = str(parent_run_id) if parent_run_id else None
-        self.llm_runs[str(run_id)] = LlmRun(
+        run = LlmRun(
             serialized,
             kwargs.get("invocation_params"),
-            parent,
+            str(parent_run_id) if parent_run_id else None,
             messages=messages[0] if messages else [],
         )
-        name = run_name(serialized, kwargs, "llm")
-        await self._start(run_id, parent_run_id, name, "llm", None, tags)
+        await self._start_llm(run, kwargs, run_id, parent_run_id, tags)
 
     async def on_llm_start(
         self,
@@ -110,14 +108,25 @@ class LlmSteps(RunSteps):
         metadata: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        parent = str(parent_run_id) if parent_run_id else None
-        self.llm_runs[str(run_id)] = LlmRun(
+        run = LlmRun(
             serialized,
             kwargs.get("invocation_params"),
-            parent,
+            str(parent_run_id) if parent_run_id else None,
             prompt=prompts[0] if prompts else "",
         )
-        name = run_name(serialized, kwargs, "llm")
+        await self._start_llm(run, kwargs, run_id, parent_run_id, tags)
+
+    async def _start_llm(
+        self,
+        run: LlmRun,
+        kwargs: dict[str, Any],
+        run_id: UUID,
+        parent_run_id: UUID | None,
+        tags: list[str] | None,
+    ) -> None:
+        """Chat models and completion LLMs start the same ``llm`` step."""
+        self.llm_runs[str(run_id)] = run
+        name = run_name(run.serialized, kwargs, "llm")
         await self._start(run_id, parent_run_id, name, "llm", None, tags)
 
     async def on_llm_new_token(
