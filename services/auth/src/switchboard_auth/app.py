@@ -6,11 +6,11 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
-from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import Depends, FastAPI
 from redis.asyncio import Redis
 from sqlalchemy import text
 
+from switchboard.http_errors import answer_errors
 from switchboard.reconnect import watch_redis
 from switchboard.service import health_router, service_caller
 from switchboard.streams import Streams
@@ -67,11 +67,7 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
     app.state.service_secret = settings.require_service_secret()
     app.state.auth = ctx
 
-    @app.exception_handler(AuthError)
-    async def auth_error(_: Request, exc: AuthError) -> JSONResponse:
-        return JSONResponse(
-            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
-        )
+    answer_errors(app, AuthError)
 
     async def redis_ready() -> None:
         await redis.ping()

@@ -15,7 +15,7 @@ AuthError
 
 from __future__ import annotations
 
-from typing import ClassVar
+from switchboard.http_errors import ServiceHttpError
 
 __all__ = (
     "AuthError",
@@ -29,16 +29,8 @@ __all__ = (
 )
 
 
-class AuthError(Exception):
+class AuthError(ServiceHttpError):
     """Root of the errors the auth routes answer; ``detail`` is what the client reads."""
-
-    status_code: int = 500
-    default_detail: ClassVar[str] = "Internal Server Error"
-
-    def __init__(self, detail: str | None = None, *, headers: dict[str, str] | None = None) -> None:
-        self.detail = self.default_detail if detail is None else detail
-        self.headers = headers
-        super().__init__(self.detail)
 
 
 class LoginNotOffered(AuthError):

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import socketio
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 from redis.asyncio import BlockingConnectionPool, Redis
 
 from switchboard.app_manifest import read_manifest
+from switchboard.http_errors import answer_errors
 from switchboard.refusals import log_refusals
 from switchboard.schema.frames import UiFrame
 from switchboard.schema.manifest import AppManifest
@@ -167,11 +167,7 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApps:
     async def redis_ready() -> None:
         await redis.ping()
 
-    @api.exception_handler(GatewayError)
-    async def gateway_error(_: Request, exc: GatewayError) -> JSONResponse:
-        return JSONResponse(
-            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
-        )
+    answer_errors(api, GatewayError)
 
     async def manifest() -> AppManifest | None:
         return await read_manifest(redis, settings.names)

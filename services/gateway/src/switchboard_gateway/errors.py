@@ -17,7 +17,9 @@ GatewayError
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
+
+from switchboard.http_errors import ServiceHttpError
 
 __all__ = (
     "ActionTimedOut",
@@ -33,24 +35,8 @@ __all__ = (
 )
 
 
-class GatewayError(Exception):
+class GatewayError(ServiceHttpError):
     """Root of the errors the gateway answers; ``detail`` is what the client reads."""
-
-    status_code: int = 500
-    default_detail: ClassVar[str] = "Internal Server Error"
-
-    def __init__(
-        self,
-        detail: Any = None,
-        *,
-        status_code: int | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        self.detail: Any = self.default_detail if detail is None else detail
-        if status_code is not None:
-            self.status_code = status_code
-        self.headers = headers
-        super().__init__(self.detail)
 
 
 class BadRequest(GatewayError):
