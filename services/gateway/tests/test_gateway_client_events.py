@@ -140,6 +140,27 @@ async def test_a_malformed_client_message_gets_an_error_and_is_not_queued(
     assert [item["id"] for item in items] == [sent["message"]["id"]]
 
 
+@pytest.mark.parametrize(
+    "event", ["window_message", "client_message", "chat_settings_change", "stop"]
+)
+@pytest.mark.parametrize("payload", [b"\x00\xff", {"nested": b"\xfe"}], ids=["top", "nested"])
+async def test_binary_where_json_is_expected_is_refused_and_not_queued(
+    gateway: Gateway, redis_client: aioredis.Redis, event: str, payload: Any
+) -> None:
+    client = await gateway.connect()
+    await client.emit(event, payload)
+    refusal = await client.wait_for("error", lambda e: e.get("event") == event)
+    assert refusal.data["code"] == "invalid_payload"
+    assert client.sio.connected
+    assert await inbox(redis_client, gateway, client.session_id) == []
+
+    await client.emit("window_message", {"fine": True})
+    await barrier(client)
+    assert [item["type"] for item in await inbox(redis_client, gateway, client.session_id)] == [
+        "window_message"
+    ]
+
+
 async def test_client_messages_past_the_per_minute_rate_are_refused_and_not_queued(
     make_gateway: MakeGateway, redis_client: aioredis.Redis
 ) -> None:

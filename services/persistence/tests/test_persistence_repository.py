@@ -50,6 +50,29 @@ async def test_redelivered_events_change_nothing(repository: Repository) -> None
     assert after.steps[0].output == "partial and more"
 
 
+async def test_one_batch_writing_a_step_several_times_keeps_every_field(
+    repository: Repository,
+) -> None:
+    """The consumer's batch goes to the database as one executemany: later writes of a
+    step in it carry other fields than the first, and none of them is dropped."""
+    tid, user, run, answer = new_id(), new_id(), new_id(), new_id()
+    await repository.apply(
+        [
+            step_upsert(tid, id=user, type="user_message", output="hello"),
+            step_upsert(tid, id=run, type="run", parentId=user),
+            step_upsert(tid, id=answer, type="assistant_message", parentId=run, output="he"),
+            step_upsert(tid, id=answer, output="hello back", streaming=False),
+            step_upsert(tid, id=run, input="hello", metadata={"k": 1}),
+        ]
+    )
+    thread = await repository.get_thread(tid)
+    assert thread is not None
+    assert [s.id for s in thread.steps] == [user, run, answer]
+    assert (thread.steps[1].input, thread.steps[1].metadata) == ("hello", {"k": 1})
+    assert (thread.steps[2].output, thread.steps[2].streaming) == ("hello back", False)
+    assert thread.steps[2].parentId == run
+
+
 async def test_empty_text_never_erases_and_new_values_win(repository: Repository) -> None:
     tid, sid = new_id(), new_id()
     await repository.apply(

@@ -91,9 +91,11 @@ DEFAULT_RULES: dict[str, EventRule] = {
 
 
 def payload_size(data: Any) -> int | None:
-    """Bytes of a payload as it would travel on, or None if it is not JSON."""
-    if isinstance(data, bytes | bytearray):
-        return len(data)
+    """Bytes of a payload as it would travel on, or None if it is not JSON.
+
+    Binary is not JSON, at the top as anywhere inside: the one event that takes
+    binary (``audio_chunk``) measures its own size.
+    """
     try:
         return len(orjson.dumps(data))
     except TypeError:
