@@ -170,18 +170,18 @@ export function ThreadSidebar({ open, currentThreadId, onClose, onNavigate }: Pr
                         {thread.name || t('threadHistory.thread.untitled', 'Untitled')}
                       </a>
                       <span className="thread-actions">
-                        <button type="button" className="icon-btn tiny" aria-label={`${t('threadHistory.thread.actions.rename', 'Rename')}: ${thread.name ?? ''}`} onClick={() => { setNewName(thread.name ?? ''); setRenaming(thread); }}>
+                        <button type="button" className="icon-btn tiny" aria-label={`${t('threadHistory.thread.menu.rename', 'Rename')}: ${thread.name ?? ''}`} onClick={() => { setNewName(thread.name ?? ''); setRenaming(thread); }}>
                           <PencilIcon size={13} />
                         </button>
                         {settings.threadSharing && (
-                          <button type="button" className="icon-btn tiny" aria-label={`${t('threadHistory.thread.actions.share', 'Share')}: ${thread.name ?? ''}`} onClick={() => {
+                          <button type="button" className="icon-btn tiny" aria-label={`${t('threadHistory.thread.menu.share', 'Share')}: ${thread.name ?? ''}`} onClick={() => {
                               setSharing({ thread, shared: false });
                               void setShared(thread, true);
                             }}>
                             <ShareIcon size={13} />
                           </button>
                         )}
-                        <button type="button" className="icon-btn tiny" aria-label={`${t('threadHistory.thread.actions.delete', 'Delete')}: ${thread.name ?? ''}`} onClick={() => setDeleting(thread)}>
+                        <button type="button" className="icon-btn tiny" aria-label={`${t('threadHistory.thread.menu.delete', 'Delete')}: ${thread.name ?? ''}`} onClick={() => setDeleting(thread)}>
                           <TrashIcon size={13} />
                         </button>
                       </span>
@@ -203,7 +203,7 @@ export function ThreadSidebar({ open, currentThreadId, onClose, onNavigate }: Pr
           )}
         </div>
       </nav>
-      <Modal open={renaming !== null} title={t('threadHistory.thread.actions.rename', 'Rename')} onClose={() => setRenaming(null)}>
+      <Modal open={renaming !== null} title={t('threadHistory.thread.actions.rename.title', 'Rename chat')} onClose={() => setRenaming(null)}>
         <form onSubmit={(event) => { event.preventDefault(); void rename(); }}>
           <label className="field">
             <span>{t('threadHistory.thread.name', 'Name')}</span>
@@ -215,11 +215,11 @@ export function ThreadSidebar({ open, currentThreadId, onClose, onNavigate }: Pr
           </div>
         </form>
       </Modal>
-      <Modal open={deleting !== null} title={t('threadHistory.thread.actions.delete', 'Delete')} onClose={() => setDeleting(null)}>
+      <Modal open={deleting !== null} title={t('threadHistory.thread.actions.delete.title', 'Delete chat')} onClose={() => setDeleting(null)}>
         <p>{t('threadHistory.thread.deleteConfirm', 'Delete “{{name}}”? This cannot be undone.', { name: deleting?.name ?? '' })}</p>
         <div className="modal-actions">
           <button type="button" className="btn ghost" onClick={() => setDeleting(null)}>{t('common.actions.cancel', 'Cancel')}</button>
-          <button type="button" className="btn danger" onClick={() => void remove()}>{t('threadHistory.thread.actions.delete', 'Delete')}</button>
+          <button type="button" className="btn danger" onClick={() => void remove()}>{t('threadHistory.thread.menu.delete', 'Delete')}</button>
         </div>
       </Modal>
       <Modal open={sharing !== null} title={t('threadHistory.thread.shareTitle', 'Share this chat')} onClose={() => setSharing(null)}>
