@@ -182,6 +182,30 @@ async def test_keyboard_only(open_page: OpenPage, demo_url: str) -> None:
     await expect(head).to_have_attribute("aria-expanded", "true")
 
 
+async def test_multiline_message_keeps_its_line_breaks(open_page: OpenPage, demo_url: str) -> None:
+    page = await open_page(demo_url)
+    await wait_for_greeting(page)
+    composer = page.locator(COMPOSER)
+    await composer.click()
+    await page.keyboard.type("first line")
+    await page.keyboard.press("Shift+Enter")
+    await page.keyboard.type("second line")
+    await page.keyboard.press("Shift+Enter")
+    await page.keyboard.type("third line")
+    await page.keyboard.press("Enter")
+    user = page.locator(USER)
+    await expect(user).to_contain_text("third line")
+    # innerText follows the layout: three lines drawn, not one joined line.
+    text = await user.locator(".bubble").inner_text()
+    assert text.strip().splitlines() == ["first line", "second line", "third line"], text
+    line = await user.locator(".bubble p").first.evaluate(
+        "p => parseFloat(getComputedStyle(p).lineHeight) || 16"
+    )
+    box = await user.locator(".bubble p").first.bounding_box()
+    assert box is not None and box["height"] >= 2.5 * line, (box, line)
+    await wait_idle(page)
+
+
 async def test_phone_width_layout(open_page: OpenPage, demo_url: str) -> None:
     page = await open_page(demo_url, width=375, height=740, is_mobile=True, has_touch=True)
     await wait_for_greeting(page)
