@@ -141,6 +141,36 @@ async def test_stop_a_running_task(open_page: OpenPage, shared_stack: SharedStac
     assert "tick399" not in streamed
 
 
+async def test_escape_stops_a_running_reply(open_page: OpenPage, shared_stack: SharedStack) -> None:
+    page = await open_page(shared_stack(APPS / "ui_app.py").url)
+    await ready(page, "UI test app ready.")
+    await send(page, "slow")
+    stop = page.get_by_test_id("stop-button")
+    await expect(page.locator(ASSISTANT).last).to_contain_text("tick3")
+    await expect(stop).to_have_attribute("aria-keyshortcuts", "Escape")
+    # Focus is still in the composer after sending; Escape there stops the reply.
+    await expect(page.locator(COMPOSER)).to_be_focused()
+    await page.keyboard.press("Escape")
+    await expect(page.locator(ASSISTANT).last).to_contain_text("Task manually stopped.")
+    await expect(stop).to_have_count(0)
+    streamed = await page.locator(ASSISTANT).filter(has_text="tick0").inner_text()
+    assert "tick399" not in streamed
+
+    # Focus outside the composer: Escape still stops.
+    stopped = page.locator(ASSISTANT).filter(has_text="Task manually stopped.")
+    await send(page, "slow")
+    await expect(page.locator(ASSISTANT).last).to_contain_text("tick3")
+    await page.evaluate("document.activeElement.blur()")
+    await page.keyboard.press("Escape")
+    await expect(stopped).to_have_count(2)
+    await expect(stop).to_have_count(0)
+
+    # Nothing running: Escape sends no stop.
+    await page.keyboard.press("Escape")
+    await page.wait_for_timeout(500)
+    await expect(stopped).to_have_count(2)
+
+
 async def test_toast_error_and_markdown(open_page: OpenPage, shared_stack: SharedStack) -> None:
     page = await open_page(shared_stack(APPS / "ui_app.py").url)
     await ready(page, "UI test app ready.")

@@ -2,6 +2,7 @@ import { useEffect, useId, useMemo, useRef, useState, type ClipboardEvent, type 
 import { useApp } from '../context';
 import { ApiError, uploadFile } from '../lib/api';
 import { t } from '../lib/i18n';
+import { escapeStopsReply } from '../lib/keys';
 import { useChat } from '../session/store';
 import type { Command } from '../types';
 import { acceptAttribute, fileAllowed } from './Ask';
@@ -42,6 +43,25 @@ export function Composer() {
   const textAsk = ask?.spec.type === 'text';
   const blockedByAsk = !!ask && !textAsk;
   const busy = loading && !textAsk;
+
+  // Escape anywhere on the chat screen stops a running reply.
+  useEffect(() => {
+    if (!busy) return;
+    const onKeyDown = (event: globalThis.KeyboardEvent) => {
+      const stop = escapeStopsReply({
+        key: event.key,
+        defaultPrevented: event.defaultPrevented,
+        isComposing: event.isComposing,
+        busy: true,
+        dialogOpen: document.querySelector('dialog[open]') !== null,
+      });
+      if (!stop) return;
+      event.preventDefault();
+      session.stop();
+    };
+    document.addEventListener('keydown', onKeyDown);
+    return () => document.removeEventListener('keydown', onKeyDown);
+  }, [busy, session]);
 
   // A command the server marks selected starts selected.
   useEffect(() => {
@@ -409,6 +429,7 @@ export function Composer() {
               aria-label={t('chat.input.actions.stop', 'Stop task')}
               title={t('chat.input.actions.stop', 'Stop task')}
               data-testid="stop-button"
+              aria-keyshortcuts="Escape"
               onClick={() => session.stop()}
             >
               <StopIcon />

@@ -60,6 +60,18 @@ export function Header({ hasSidebar, sidebarOpen, onToggleSidebar, chatProfile, 
             <MenuIcon />
           </button>
         )}
+        <button
+          ref={newChatButton}
+          type="button"
+          className="btn ghost new-chat"
+          title={t('navigation.newChat.button', 'New chat')}
+          onClick={onNewChat}
+          data-testid="new-chat"
+        >
+          <NewChatIcon />
+          {/* Hidden from sight on phones, never from assistive technology: it names the button. */}
+          <span className="label">{t('navigation.newChat.button', 'New chat')}</span>
+        </button>
         <h1 className="app-name">{ui.name}</h1>
         {settings.chatProfiles.length > 1 && (
           <label className="profile-select">
@@ -122,16 +134,6 @@ export function Header({ hasSidebar, sidebarOpen, onToggleSidebar, chatProfile, 
           onClick={() => setTheme(nextTheme)}
         >
           {theme === 'dark' ? <SunIcon /> : <MoonIcon />}
-        </button>
-        <button
-          ref={newChatButton}
-          type="button"
-          className="btn ghost new-chat"
-          onClick={onNewChat}
-          data-testid="new-chat"
-        >
-          <NewChatIcon />
-          <span className="label">{t('navigation.newChat.button', 'New chat')}</span>
         </button>
         {user && (
           <button

@@ -91,7 +91,11 @@ function UserMessage({ step, elements, loading, readOnly }: Props) {
             rows={Math.min(8, draft.split('\n').length + 1)}
             onChange={(event) => setDraft(event.target.value)}
             onKeyDown={(event) => {
-              if (event.key === 'Escape') setEditing(false);
+              if (event.key === 'Escape') {
+                // Handled here: Escape cancels the edit, it does not stop a reply.
+                event.preventDefault();
+                setEditing(false);
+              }
               if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
                 event.preventDefault();
                 save();
