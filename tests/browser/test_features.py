@@ -171,6 +171,28 @@ async def test_escape_stops_a_running_reply(open_page: OpenPage, shared_stack: S
     await expect(stopped).to_have_count(2)
 
 
+async def test_uploads_are_on_by_default_as_in_chainlit(
+    open_page: OpenPage, shared_stack: SharedStack
+) -> None:
+    # No config file: Chainlit's generated config.toml allows uploads, so do we.
+    page = await open_page(shared_stack(APPS / "ui_app.py").url)
+    await ready(page, "UI test app ready.")
+    attach = page.get_by_role("button", name="Attach files")
+    await expect(attach).to_be_visible()
+    async with page.expect_file_chooser() as chooser:
+        await attach.click()
+    file = {"name": "notes.md", "mimeType": "text/markdown", "buffer": b"# notes"}
+    await (await chooser.value).set_files(files=[file])
+    chip = page.get_by_test_id("attachment")
+    await expect(chip).to_have_attribute("data-state", "done")
+
+    off = "[features.spontaneous_file_upload]\nenabled = false\n"
+    page = await open_page(shared_stack(APPS / "ui_app.py", config=off).url)
+    await ready(page, "UI test app ready.")
+    await expect(page.get_by_test_id("send-button")).to_be_visible()
+    await expect(page.get_by_role("button", name="Attach files")).to_have_count(0)
+
+
 async def test_toast_error_and_markdown(open_page: OpenPage, shared_stack: SharedStack) -> None:
     page = await open_page(shared_stack(APPS / "ui_app.py").url)
     await ready(page, "UI test app ready.")

@@ -94,7 +94,11 @@ class FeaturesConfig(BaseModel):
     edit_message: bool = True
     allow_thread_sharing: bool = False
     favorites: bool = False
-    spontaneous_file_upload: SpontaneousFileUpload | None = None
+    # Chainlit's generated config.toml turns uploads on (any type, 20 files, 500 MB each);
+    # an app without that section gets the same. ``enabled = false`` turns them off.
+    spontaneous_file_upload: SpontaneousFileUpload | None = Field(
+        default_factory=SpontaneousFileUpload
+    )
     audio: AudioConfig = Field(default_factory=AudioConfig)
     mcp: McpConfig = Field(default_factory=McpConfig)
 
