@@ -201,6 +201,46 @@ async def test_elements_inline_side_and_page(open_page: OpenPage, full_stack: Lo
     assert "/element/" not in page.url
 
 
+async def _open_report(page: Page) -> None:
+    await answer(page, "elements", "Here are the elements.")
+    await page.locator(ASSISTANT).last.get_by_role("button", name="report").click()
+    await page.wait_for_url("**/element/**")
+
+
+async def test_pdf_has_links_and_a_fallback_without_a_viewer(
+    open_page: OpenPage, full_stack: LocalStack
+) -> None:
+    page = await sign_in(open_page, full_stack.url)
+    await _open_report(page)
+    pdf = page.locator("[data-testid=element][data-type=pdf]")
+    opener = pdf.get_by_test_id("pdf-open").last
+    await expect(opener).to_be_visible()
+    await expect(opener).to_have_accessible_name("Open report")
+    download = pdf.get_by_test_id("pdf-download")
+    await expect(download).to_have_attribute("download", "report.pdf")
+    href = await download.get_attribute("href")
+    assert href
+    body = await page.evaluate(
+        "url => fetch(url, {credentials: 'same-origin'}).then(r => r.text())", href
+    )
+    assert body.startswith("%PDF-"), body[:40]
+
+    # A browser without a PDF viewer: no empty frame, a note and the same links.
+    viewerless = await page.context.new_page()
+    await viewerless.add_init_script(
+        "Object.defineProperty(Navigator.prototype, 'pdfViewerEnabled', {get: () => false})"
+    )
+    await viewerless.goto(full_stack.url)
+    await expect(viewerless.locator(ASSISTANT).first).to_contain_text("Ready, alice")
+    await _open_report(viewerless)
+    pdf = viewerless.locator("[data-testid=element][data-type=pdf]")
+    await expect(pdf.get_by_test_id("pdf-unavailable")).to_be_visible()
+    await expect(pdf.locator("object")).to_have_count(0)
+    await expect(pdf.get_by_test_id("pdf-open")).to_have_count(1)
+    await expect(pdf.get_by_test_id("pdf-open")).to_be_visible()
+    await expect(pdf.get_by_test_id("pdf-download")).to_be_visible()
+
+
 WATCH_ATTACHMENTS = """() => {
   window.__attachmentStates = [];
   new MutationObserver(() => {

@@ -4,6 +4,7 @@ import { api } from '../lib/api';
 import { navigate, searchParam } from '../lib/router';
 import { useChat } from '../session/store';
 import { t } from '../lib/i18n';
+import { pdfFileName, pdfInline } from '../lib/pdf';
 import type { ElementDict } from '../types';
 import { FileIcon } from './icons';
 import { Markdown } from './Markdown';
@@ -90,6 +91,37 @@ function PlotlyElement({ element, url }: { element: ElementDict; url?: string })
   return <PlotlyChart figure={data} name={element.name} />;
 }
 
+/** A PDF drawn by the browser's viewer when it has one; always with links to open and save it. */
+function PdfElement({ element, url }: { element: ElementDict; url: string }) {
+  const inline = pdfInline(typeof navigator === 'undefined' ? undefined : navigator);
+  const src = element.page ? `${url}#page=${element.page}` : url;
+  const open = (
+    <a className="el-file" href={src} target="_blank" rel="noopener noreferrer" data-testid="pdf-open">
+      <FileIcon size={16} />
+      <span>{t('chat.elements.pdf.open', 'Open {{name}}', { name: element.name })}</span>
+    </a>
+  );
+  return (
+    <div className="el-pdf-box">
+      {inline ? (
+        <object className="el-pdf" data={src} type={element.mime ?? 'application/pdf'} aria-label={element.name}>
+          {open}
+        </object>
+      ) : (
+        <p className="muted" data-testid="pdf-unavailable">
+          {t('chat.elements.pdf.unavailable', 'This browser cannot show the PDF here.')}
+        </p>
+      )}
+      <div className="el-pdf-links">
+        {open}
+        <a className="header-link" href={url} download={pdfFileName(element.name)} data-testid="pdf-download">
+          {t('chat.elements.pdf.download', 'Download')}
+        </a>
+      </div>
+    </div>
+  );
+}
+
 export function ElementView({ element }: { element: ElementDict }) {
   return (
     <div className={`element el-${element.type}-wrap`} data-testid="element" data-type={element.type} data-name={element.name}>
@@ -116,18 +148,7 @@ function ElementBody({ element }: { element: ElementDict }) {
         </div>
       );
     case 'pdf':
-      return url ? (
-        <object
-          className="el-pdf"
-          data={element.page ? `${url}#page=${element.page}` : url}
-          type={element.mime ?? 'application/pdf'}
-          aria-label={element.name}
-        >
-          <a href={url} target="_blank" rel="noopener noreferrer">
-            {element.name}
-          </a>
-        </object>
-      ) : null;
+      return url ? <PdfElement element={element} url={url} /> : null;
     case 'audio':
       return url ? (
         <figure className="el-audio">
