@@ -97,13 +97,13 @@ ENV SWITCHBOARD_PERSISTENCE_HOST=0.0.0.0 SWITCHBOARD_PERSISTENCE_PORT=8003 \
 EXPOSE 8003
 CMD ["python", "-m", "switchboard_persistence", "serve"]
 
-# An arq worker, no port: healthy while arq's health-check key for the queue exists.
+# An arq worker, no port: healthy while its own heartbeat key exists (it beats every 10 s).
 # Apps extend it with `COPY app.py /app/app.py`.
 FROM runtime AS worker
 COPY --from=venv-worker /app/.venv /app/.venv
 ENV SWITCHBOARD_APP=/app/app.py
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["python", "-c", "import sys, redis; from switchboard.config import Settings; s = Settings(); sys.exit(0 if redis.Redis.from_url(s.redis_url, socket_timeout=4).exists(s.names.worker_health) else 1)"]
+  CMD ["python", "-m", "switchboard_worker", "--ready"]
 CMD ["python", "-m", "switchboard_worker", "/app/app.py"]
 
 FROM worker AS worker-demo

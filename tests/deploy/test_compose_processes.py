@@ -133,7 +133,12 @@ async def test_compose_services_carry_a_conversation(compose_stack: ComposeProce
     async with httpx.AsyncClient() as http:
         metrics = (await http.get(f"{compose_stack.url('exporter')}/metrics")).text
         assert "switchboard_queue_depth" in metrics
-        assert "switchboard_worker_heartbeat 1.0" in metrics
+        # Both workers beat their own keys (the second may not have beaten yet).
+        deadline = asyncio.get_running_loop().time() + 15
+        while "switchboard_worker_heartbeat 2.0" not in metrics:
+            assert asyncio.get_running_loop().time() < deadline, metrics
+            await asyncio.sleep(0.5)
+            metrics = (await http.get(f"{compose_stack.url('exporter')}/metrics")).text
         for service in ("sessions", "auth", "persistence"):
             ready = await http.get(f"{compose_stack.url(service)}/readyz")
             assert ready.status_code == 200, (service, ready.text)

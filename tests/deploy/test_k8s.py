@@ -97,8 +97,14 @@ def test_services_are_probed(rendered: tuple[str, Docs]) -> None:
         assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
         assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
     worker = _one(docs, "Deployment", "switchboard-worker")["spec"]["template"]["spec"]
-    probe = " ".join(worker["containers"][0]["readinessProbe"]["exec"]["command"])
-    assert "names.worker_health" in probe
+    container = worker["containers"][0]
+    ready = ["python", "-m", "switchboard_worker", "--ready"]
+    assert container["startupProbe"]["exec"]["command"] == ready
+    assert container["readinessProbe"]["exec"]["command"] == ready
+    assert container["livenessProbe"]["exec"]["command"] == [*ready[:-1], "--alive"]
+    # A liveness restart needs the beat to have lapsed (3 intervals of 10 s) first.
+    liveness = container["livenessProbe"]
+    assert liveness["periodSeconds"] * liveness["failureThreshold"] > 30
 
 
 def test_references_resolve(rendered: tuple[str, Docs]) -> None:

@@ -52,12 +52,14 @@ async def test_queues_show_a_backlog_without_workers_that_drains_when_one_starts
         report = await _cli_async(redis_url, redis_prefix, "queues", "--json")
     assert report["queue"] == RedisNames(redis_prefix).queue
     assert report["depth"] >= 1 and report["waiting"] >= 1 and report["in_progress"] == 0
-    assert report["worker_health"]["alive"] is False
+    assert report["workers"] == {"live": 0, "draining": 0, "jobs_running": 0, "fleet": []}
     await asyncio.sleep(0.3)
     aged = await _cli_async(redis_url, redis_prefix, "queues", "--json")
     assert aged["oldest_waiting_s"] >= 0.3
     table = await _cli_async(redis_url, redis_prefix, "queues")
-    assert "waiting for a worker" in table and "MISSING" in table
+    assert "waiting for a worker" in table
+    (alive_row,) = [line for line in table.splitlines() if "workers alive" in line]
+    assert "NONE" in alive_row
 
     sessions = await _cli_async(redis_url, redis_prefix, "sessions", "--json")
     assert sessions["live"] >= 1
@@ -70,7 +72,11 @@ async def test_queues_show_a_backlog_without_workers_that_drains_when_one_starts
         await asyncio.sleep(0.2)
         report = await _cli_async(redis_url, redis_prefix, "queues", "--json")
     assert report["depth"] == 0 and report["waiting"] == 0
-    assert report["worker_health"]["alive"] is True
+    assert report["workers"]["live"] == 1
+    (worker,) = report["workers"]["fleet"]
+    assert worker["pid"] == stack.processes["worker-0"].pid and worker["draining"] is False
+    table = await _cli_async(redis_url, redis_prefix, "queues")
+    assert worker["id"] in table and "taking jobs" in table
 
 
 def _dead_letter(client: redis.Redis, names: RedisNames, event: dict[str, Any], error: str) -> str:

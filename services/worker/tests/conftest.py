@@ -65,7 +65,10 @@ async def running_worker(
     tmp_path: Path,
     isolated_registry: None,
 ) -> AsyncIterator[StartWorker]:
-    """Start a worker running the app whose source is given; stopped when the block ends."""
+    """Start a worker running the app whose source is given; stopped when the block ends.
+
+    Keyword arguments override its ``WorkerSettings`` (``worker_id``, ``heartbeat_interval``).
+    """
     common: dict[str, Any] = {
         "redis_url": redis_url,
         "redis_prefix": redis_prefix,
@@ -100,11 +103,12 @@ async def running_worker(
             yield new_session
 
     @contextlib.asynccontextmanager
-    async def start(source: str) -> AsyncIterator[RunningWorker]:
+    async def start(source: str, **overrides: Any) -> AsyncIterator[RunningWorker]:
         app_file = tmp_path / f"app_{uuid.uuid4().hex[:8]}.py"
         app_file.write_text(source, encoding="utf-8")
         settings = WorkerSettings(
-            **common, app=app_file, persistence_url=UNUSED_URL, poll_delay=0.05
+            **{**common, "app": app_file, "persistence_url": UNUSED_URL, "poll_delay": 0.05},
+            **overrides,
         )
         worker = create_worker(settings)
         try:

@@ -46,7 +46,7 @@ class RunningWorker:
     new_session: Callable[[], Awaitable[SessionRecord]]
 
 
-StartWorker = Callable[[str], contextlib.AbstractAsyncContextManager[RunningWorker]]
+StartWorker = Callable[..., contextlib.AbstractAsyncContextManager[RunningWorker]]
 
 
 async def send_message(streams: Streams, session: SessionRecord, text: str) -> str:

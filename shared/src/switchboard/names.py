@@ -124,10 +124,17 @@ class RedisNames:
         """The arq queue (a sorted set of job ids)."""
         return f"{self.prefix}:queue"
 
+    # --- workers ---------------------------------------------------------
+    # The fleet's keys share the hash tag ``{workers}``, so one script writes a beat
+    # and its index entry atomically on a future Redis Cluster too.
+    def worker_beat(self, worker_id: str) -> str:
+        """One worker's heartbeat (JSON): set with a short TTL at each beat, gone when it stops."""
+        return f"{self.prefix}:{{workers}}:{worker_id}"
+
     @property
-    def worker_health(self) -> str:
-        """arq's health-check key for the queue: set with a TTL by live workers."""
-        return f"{self.queue}:health-check"
+    def workers(self) -> str:
+        """Sorted set indexing the heartbeat keys: worker id -> unix ms its beat lapses."""
+        return f"{self.prefix}:{{workers}}"
 
     @property
     def queue_wake(self) -> str:

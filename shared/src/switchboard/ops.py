@@ -12,6 +12,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import asdict
 from typing import Annotated, Any, cast
 
 import redis
@@ -23,6 +24,7 @@ from rich.console import Console
 from rich.table import Table
 
 from switchboard.config import Settings
+from switchboard.fleet import live_workers
 from switchboard.names import PERSIST_GROUP, RedisNames
 
 __all__ = (
@@ -32,6 +34,7 @@ __all__ = (
     "register",
     "replay_dead_letters",
     "session_report",
+    "worker_report",
 )
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")]
@@ -56,7 +59,7 @@ def _text(value: bytes | str | None) -> str:
 def queue_report(
     client: redis.Redis, names: RedisNames, now_ms: int | None = None
 ) -> dict[str, Any]:
-    """The arq queue: jobs queued, running, waiting for a worker, and the oldest wait.
+    """The arq queue: jobs queued, running, waiting for a worker, the oldest wait, the workers.
 
     arq keeps a job in its sorted set until the job finishes, scored with the
     time (unix ms) it may start: its enqueue time, or later when deferred.
@@ -66,9 +69,7 @@ def queue_report(
         pipe.zcard(names.queue)
         pipe.zrangebyscore(names.queue, "-inf", now_ms, start=0, num=_MAX_CHECKED, withscores=True)
         pipe.zcard(names.running)
-        pipe.get(names.worker_health)
-        pipe.pttl(names.worker_health)
-        depth, ready, running, health, health_ttl = pipe.execute()
+        depth, ready, running = pipe.execute()
     with client.pipeline(transaction=False) as pipe:
         for job_id, _ in ready:
             pipe.exists(in_progress_key_prefix + _text(job_id))
@@ -82,12 +83,18 @@ def queue_report(
         "deferred": depth - len(ready),
         "oldest_waiting_s": round(max(now_ms - min(waiting), 0) / 1000, 3) if waiting else 0.0,
         "running_sessions": running,
-        "worker_health": {
-            "key": names.worker_health,
-            "alive": health is not None,
-            "info": _text(health),
-            "ttl_s": round(health_ttl / 1000, 1) if health_ttl and health_ttl > 0 else None,
-        },
+        "workers": worker_report(client, names),
+    }
+
+
+def worker_report(client: redis.Redis, names: RedisNames) -> dict[str, Any]:
+    """The fleet: every worker whose heartbeat key is live, most recent beat first."""
+    beats = live_workers(client, names)
+    return {
+        "live": len(beats),
+        "draining": sum(1 for beat in beats if beat.draining),
+        "jobs_running": sum(beat.jobs_running for beat in beats),
+        "fleet": [asdict(beat) for beat in beats],
     }
 
 
@@ -186,11 +193,11 @@ def _show(data: Any, as_json: bool, title: str, rows: list[tuple[str, object]]) 
 
 
 def queues(as_json: JsonOption = False) -> None:
-    """Jobs queued, running and waiting, the oldest wait, and the workers' heartbeat."""
+    """Jobs queued, running and waiting, the oldest wait, and the live workers."""
     client, names = _connect()
     with client:
         r = queue_report(client, names)
-    health = r["worker_health"]
+    workers = r["workers"]
     _show(
         r,
         as_json,
@@ -202,9 +209,25 @@ def queues(as_json: JsonOption = False) -> None:
             ("deferred", r["deferred"]),
             ("oldest wait (s)", r["oldest_waiting_s"]),
             ("sessions running", r["running_sessions"]),
-            ("worker heartbeat", health["info"] if health["alive"] else "MISSING"),
+            ("workers alive", workers["live"] or "NONE"),
+            ("workers draining", workers["draining"]),
         ],
     )
+    if as_json or not workers["fleet"]:
+        return
+    table = Table(title="workers")
+    for column in ("id", "host", "pid", "last beat (s ago)", "jobs running", "state"):
+        table.add_column(column, overflow="fold")
+    for beat in workers["fleet"]:
+        table.add_row(
+            beat["id"],
+            beat["host"],
+            str(beat["pid"]),
+            f"{beat['age_s']:.1f}" if beat["age_s"] is not None else "?",
+            f"{beat['jobs_running']}/{beat['max_jobs']}",
+            "draining" if beat["draining"] else "taking jobs",
+        )
+    Console().print(table)
 
 
 def sessions(as_json: JsonOption = False) -> None:
@@ -293,8 +316,8 @@ class RedisCollector:
                 queue["oldest_waiting_s"],
             ),
             "worker_heartbeat": (
-                "1 while arq's health-check key exists",
-                queue["worker_health"]["alive"],
+                "Workers whose heartbeat key is live (beat within its TTL)",
+                queue["workers"]["live"],
             ),
             "sessions_live": ("Session hashes in Redis", sessions["live"]),
             "sessions_disconnected": (

@@ -14,6 +14,7 @@ from arq.connections import RedisSettings
 
 from switchboard.app_manifest import publish_manifest
 from switchboard.config import AppConfig
+from switchboard.fleet import default_worker_id
 from switchboard.names import RedisNames
 from switchboard.reconnect import RedisBackoff
 from switchboard.schema.manifest import AppManifest
@@ -119,7 +120,9 @@ def create_worker(settings: WorkerSettings) -> WakeableWorker:
         on_shutdown=on_shutdown,
         handle_signals=True,
         job_completion_wait=settings.shutdown_grace,
-        health_check_key=names.worker_health,
+        health_check_interval=settings.heartbeat_interval,
+        names=names,
+        worker_id=settings.worker_id or default_worker_id(os.getpid()),
     )
 
 

@@ -24,3 +24,8 @@ class WorkerSettings(Settings):
     shutdown_grace: int = Field(default=25, ge=1)
     # An app auth callback taking longer than this is a refused login.
     auth_timeout: float = Field(default=15.0, gt=0)
+    # Seconds between heartbeats; a worker that misses three in a row counts as gone.
+    heartbeat_interval: float = Field(default=10.0, gt=0)
+    # This process's name in the fleet; unique per process by default (host, pid, a
+    # random tag). Set it only per process, never for a whole scaled service.
+    worker_id: str | None = Field(default=None, min_length=1, pattern=r"^[A-Za-z0-9_.:-]+$")

@@ -6,6 +6,10 @@ pickup costs a Redis round trip rather than half a poll period on average.
 
 arq's poll loop ends the worker on the first Redis error; this one backs off
 and goes on, so a Redis restart costs a pause, not a worker.
+
+Instead of arq's one health-check key per queue, each worker beats its own key
+(:mod:`switchboard.fleet`) every ``health_check_interval`` seconds from its poll
+loop, and deletes only that key when it stops.
 """
 
 from __future__ import annotations
@@ -13,6 +17,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
+import time
 from signal import Signals
 from typing import Any
 
@@ -21,6 +28,8 @@ from arq.constants import in_progress_key_prefix
 from arq.utils import timestamp_ms
 from arq.worker import Worker
 
+from switchboard.fleet import Heartbeat, WorkerBeat
+from switchboard.names import RedisNames
 from switchboard.pubsub import subscribe_forever
 from switchboard.reconnect import RedisBackoff
 from switchboard_worker.claims import JobClaims
@@ -31,11 +40,18 @@ logger = logging.getLogger(__name__)
 
 
 class WakeableWorker(Worker):
-    def __init__(self, *args: Any, wake_channel: str, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self, *args: Any, wake_channel: str, names: RedisNames, worker_id: str, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, health_check_key=names.worker_beat(worker_id), **kwargs)
         self.wake_channel = wake_channel
+        self.names = names
+        self.worker_id = worker_id
+        self.host = socket.gethostname()
         self._wake = asyncio.Event()
         self._claims: JobClaims | None = None
+        self._last_beat: float | None = None
+        self._heart: Heartbeat | None = None
 
     async def main(self) -> None:
         if self._pool is None:
@@ -103,6 +119,47 @@ class WakeableWorker(Worker):
             task.add_done_callback(lambda _: self._release_sem_dec_counter_on_complete())
             self.tasks[job_id] = task
 
+    def beat(self) -> WorkerBeat:
+        """What this worker says about itself in its heartbeat."""
+        return WorkerBeat(
+            id=self.worker_id,
+            host=self.host,
+            pid=os.getpid(),
+            interval_s=self.health_check_interval,
+            jobs_running=sum(not task.done() for task in self.tasks.values()),
+            jobs_complete=self.jobs_complete,
+            jobs_failed=self.jobs_failed,
+            jobs_retried=self.jobs_retried,
+            max_jobs=self.max_jobs,
+            draining=not self.allow_pick_jobs,
+        )
+
+    def _heartbeat(self) -> Heartbeat:
+        if self._heart is None:
+            self._heart = Heartbeat(self.pool, self.names)
+        return self._heart
+
+    async def record_health(self) -> None:
+        """Beat (called after each successful poll): at most once per interval.
+
+        A worker whose poll loop stalls (Redis away, the loop blocked) stops beating,
+        and its key lapses within a few intervals: it is not healthy then.
+        """
+        now = time.monotonic()
+        if self._last_beat is not None and now - self._last_beat < self.health_check_interval:
+            return
+        await self._heartbeat().beat(self.beat())
+        self._last_beat = now
+
+    async def close(self) -> None:
+        """Leave the fleet (only this worker's key), then arq's own close."""
+        if self._pool is not None:
+            try:
+                await self._heartbeat().forget(self.worker_id)
+            except Exception:  # Redis away: the key lapses on its own within its TTL
+                logger.warning("could not remove heartbeat key", exc_info=True)
+        await super().close()
+
     def _release_sem_dec_counter_on_complete(self) -> None:
         """A finished job frees a slot: look for waiting jobs now, not at the next poll."""
         super()._release_sem_dec_counter_on_complete()
@@ -113,6 +170,7 @@ class WakeableWorker(Worker):
         drainer = self.ctx.get("drainer")
         if drainer is not None:
             drainer.closing = True
+        self._last_beat = None  # the next poll tells the fleet it drains
         super().handle_sig_wait_for_completion(signum)
 
     async def _listen(self) -> None:
