@@ -10,6 +10,7 @@ import asyncio
 import os
 import signal
 import socket
+import sys
 import time
 
 import redis
@@ -41,6 +42,20 @@ def fleet(redis_url: str, names: RedisNames) -> dict[str, WorkerBeat]:
 
 async def fleet_of(redis_url: str, names: RedisNames) -> dict[str, WorkerBeat]:
     return await asyncio.to_thread(fleet, redis_url, names)
+
+
+async def probe(redis_url: str, names: RedisNames, worker_id: str, mode: str) -> int:
+    """The worker's probe command (as a container runs it), for one worker id."""
+    env = {
+        **os.environ,
+        "SWITCHBOARD_REDIS_URL": redis_url,
+        "SWITCHBOARD_REDIS_PREFIX": names.prefix,
+        "SWITCHBOARD_WORKER_ID": worker_id,
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "switchboard_worker", mode, env=env
+    )
+    return await asyncio.wait_for(process.wait(), 30)
 
 
 async def test_each_worker_beats_its_own_key_and_a_graceful_stop_removes_only_its_own(
@@ -86,6 +101,8 @@ async def test_a_worker_asked_to_stop_says_it_drains_until_it_is_gone(
             return "worker-d" in await fleet_of(redis_url, names)
 
         await until(beating, "worker-d in the fleet")
+        assert await probe(redis_url, names, "worker-d", "--ready") == 0
+        assert await probe(redis_url, names, "worker-other", "--ready") == 1
         running.worker.handle_sig_wait_for_completion(signal.SIGTERM)
 
         # Not after a whole interval: the first poll after the signal beats again.
@@ -94,4 +111,7 @@ async def test_a_worker_asked_to_stop_says_it_drains_until_it_is_gone(
             return beat is not None and beat.draining
 
         await until(draining, "worker-d reported as draining", timeout=2.0)
+        # It takes no new jobs, so it is not ready; it still beats, so it is alive.
+        assert await probe(redis_url, names, "worker-d", "--ready") == 1
+        assert await probe(redis_url, names, "worker-d", "--alive") == 0
     assert await fleet_of(redis_url, names) == {}
