@@ -193,6 +193,49 @@ async def test_uploads_are_on_by_default_as_in_chainlit(
     await expect(page.get_by_role("button", name="Attach files")).to_have_count(0)
 
 
+THUMBS = "button[aria-label='Helpful'], button[aria-label='Not helpful']"
+
+
+async def test_anonymous_replies_offer_copy_but_no_thumbs(
+    open_page: OpenPage, shared_stack: SharedStack
+) -> None:
+    page = await open_page(shared_stack(APPS / "ui_app.py").url)
+    await ready(page, "UI test app ready.")
+    await send(page, "hello")
+    reply = page.locator(ASSISTANT).filter(has_text="echo: hello")
+    await expect(reply).to_have_count(1)
+    await wait_idle(page)
+    await expect(reply.get_by_test_id("copy-message")).to_have_count(1)
+    # No user, so nowhere to keep feedback: no thumbs on any message.
+    await expect(page.locator(ASSISTANT).locator(THUMBS)).to_have_count(0)
+
+    await send(page, "slow")
+    await expect(page.locator(ASSISTANT).last).to_contain_text("tick3")
+    await page.get_by_test_id("stop-button").click()
+    notice = page.locator(ASSISTANT).filter(has_text="Task manually stopped.")
+    await expect(notice).to_have_count(1)
+    await expect(page.get_by_test_id("stop-button")).to_have_count(0)
+    await expect(notice.get_by_test_id("copy-message")).to_have_count(0)
+    await expect(notice.locator(THUMBS)).to_have_count(0)
+
+
+async def test_ask_prompts_carry_no_message_tools(
+    open_page: OpenPage, shared_stack: SharedStack
+) -> None:
+    page = await open_page(shared_stack(EXAMPLES / "ask.py").url)
+    await ready(page, "What is your name?")
+    question = page.locator(ASSISTANT).first
+    await expect(question.get_by_test_id("copy-message")).to_have_count(0)
+    await page.locator(COMPOSER).fill("Ada")
+    await page.locator(COMPOSER).press("Enter")
+    asking = page.locator(ASSISTANT).filter(has_text="Tea or coffee?")
+    await expect(asking).to_have_count(1)
+    await expect(asking.get_by_test_id("copy-message")).to_have_count(0)
+    # Answered, the question is still a question: no tools appear on it.
+    await expect(question.get_by_test_id("copy-message")).to_have_count(0)
+    await expect(page.locator(ASSISTANT).locator(THUMBS)).to_have_count(0)
+
+
 async def test_toast_error_and_markdown(open_page: OpenPage, shared_stack: SharedStack) -> None:
     page = await open_page(shared_stack(APPS / "ui_app.py").url)
     await ready(page, "UI test app ready.")

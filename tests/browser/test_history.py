@@ -201,6 +201,29 @@ async def test_elements_inline_side_and_page(open_page: OpenPage, full_stack: Lo
     assert "/element/" not in page.url
 
 
+async def test_thumbs_on_replies_not_on_ask_prompts(
+    open_page: OpenPage, full_stack: LocalStack
+) -> None:
+    page = await sign_in(open_page, full_stack.url)
+    await answer(page, "thumbs please", "echo: thumbs please")
+    reply = page.locator(ASSISTANT).filter(has_text="echo: thumbs please")
+    await expect(reply.get_by_role("button", name="Helpful", exact=True)).to_have_count(1)
+    await expect(reply.get_by_role("button", name="Not helpful")).to_have_count(1)
+
+    await send(page, "ask file")
+    prompt = page.locator(ASSISTANT).filter(has_text="Send a text file")
+    await expect(prompt.get_by_test_id("ask-file")).to_be_visible()
+    await prompt.locator("input[type=file]").set_input_files(
+        files=[payload("note.txt", "text/plain", b"hi\n")]
+    )
+    await expect(page.locator(ASSISTANT).last).to_contain_text("got note.txt")
+    await wait_idle(page)
+    for name in ("Helpful", "Not helpful", "Copy to clipboard"):
+        await expect(prompt.get_by_role("button", name=name, exact=True)).to_have_count(0)
+    got = page.locator(ASSISTANT).filter(has_text="got note.txt")
+    await expect(got.get_by_role("button", name="Helpful", exact=True)).to_have_count(1)
+
+
 async def _open_report(page: Page) -> None:
     await answer(page, "elements", "Here are the elements.")
     await page.locator(ASSISTANT).last.get_by_role("button", name="report").click()

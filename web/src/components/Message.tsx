@@ -2,6 +2,7 @@ import { memo, useState } from 'react';
 import { useApp } from '../context';
 import { apiUrl } from '../lib/api';
 import { t } from '../lib/i18n';
+import { messageTools } from '../lib/messageTools';
 import type { AskState } from '../session/store';
 import type { ActionDict, ElementDict, Step } from '../types';
 import { ActionButtons } from './Actions';
@@ -146,8 +147,13 @@ function AssistantMessage({ step, elements, actions, ask, readOnly }: Props) {
   const { settings, session, user } = useApp();
   const author = step.name || settings.ui.name;
   const avatar = settings.ui.default_avatar_file_url || apiUrl(`/avatars/${encodeURIComponent(avatarId(author))}`);
-  const done = !step.streaming;
   const favorite = !!step.metadata?.favorite;
+  const tools = messageTools(step, {
+    signedIn: !!user,
+    dataPersistence: !!settings.dataPersistence,
+    readOnly: !!readOnly,
+  });
+  const canFavorite = tools.copy && !!settings.features.favorites && !!user && !readOnly;
   // An element being asked about is shown as the ask's form, not twice.
   const askElement = ask?.spec.type === 'element' ? ask.spec.element_id : null;
   const shown = askElement ? elements.filter((e) => e.id !== askElement) : elements;
@@ -169,11 +175,11 @@ function AssistantMessage({ step, elements, actions, ask, readOnly }: Props) {
         {ask?.spec.type === 'file' && <AskFile ask={ask} />}
         {ask?.spec.type === 'element' && <AskElement ask={ask} elements={elements} />}
         {actions.length > 0 && <ActionButtons actions={actions} ask={ask} />}
-        {done && step.output && (
+        {(tools.copy || tools.feedback || canFavorite) && (
           <div className="msg-tools">
-            <CopyButton text={step.output} />
-            {settings.dataPersistence && !readOnly && <FeedbackButtons step={step} />}
-            {settings.features.favorites && user && !readOnly && (
+            {tools.copy && <CopyButton text={step.output} />}
+            {tools.feedback && <FeedbackButtons step={step} />}
+            {canFavorite && (
               <button
                 type="button"
                 className="icon-btn small"

@@ -222,7 +222,6 @@ export class ChatSession {
     const ask = this.store.current.ask;
     if (!ask) return;
     ask.answer(value);
-    this.store.tree.patch(ask.msgId, { waitForAnswer: false });
     this.store.set({ ask: null });
   }
 
@@ -363,13 +362,9 @@ export class ChatSession {
       });
     });
     on('ask_timeout', () => {
-      const ask = store.current.ask;
-      if (ask) tree.patch(ask.msgId, { waitForAnswer: false });
       store.set({ ask: null, loading: false });
     });
     on('clear_ask', () => {
-      const ask = store.current.ask;
-      if (ask) tree.patch(ask.msgId, { waitForAnswer: false });
       store.set({ ask: null });
     });
     on('call_fn', (_data, ack) => {
