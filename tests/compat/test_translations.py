@@ -75,6 +75,26 @@ async def test_every_shipped_locale_covers_the_stock_ui_and_ours(
                 assert served["chat.input.placeholder"] != english["chat.input.placeholder"]
 
 
+async def test_a_regional_tag_finds_its_language(make_stack: StackFactory) -> None:
+    """``es-MX`` gets ``es``, ``pt-BR`` a Portuguese file, an unknown language English."""
+    stack = make_stack()
+    async with httpx.AsyncClient(base_url=stack.url, timeout=10) as client:
+
+        async def placeholder(language: str) -> str:
+            answer = await client.get("/project/translations", params={"language": language})
+            assert answer.status_code == 200, answer.text
+            return str(answer.json()["translation"]["chat"]["input"]["placeholder"])
+
+        def shipped(locale: str) -> str:
+            texts = json.loads((TRANSLATIONS / f"{locale}.json").read_text(encoding="utf-8"))
+            return str(texts["chat"]["input"]["placeholder"])
+
+        assert await placeholder("es-MX") == shipped("es")
+        assert await placeholder("pt-BR") == shipped("pt-PT")
+        assert await placeholder("de") == shipped("de-DE")
+        assert await placeholder("xx-YY") == shipped("en-US")
+
+
 async def test_placeholders_survive_translation() -> None:
     """A ``{{name}}`` the UI fills in must appear in every locale's text for that key."""
     english = _flatten(json.loads((TRANSLATIONS / "en-US.json").read_text(encoding="utf-8")))

@@ -116,9 +116,9 @@ def _translation(language: str, dirs: list[Path]) -> dict[str, Any]:
     for directory in dirs:
         if not directory.is_dir():
             continue
+        # Exact tag, then the bare language, then any region of it (pt-BR finds pt-PT).
         candidates = [directory / f"{language}.json", directory / f"{base}.json"]
-        if language == base:
-            candidates += sorted(directory.glob(f"{base}-*.json"))
+        candidates += sorted(directory.glob(f"{base}-*.json"))
         candidates.append(directory / "en-US.json")
         for candidate in candidates:
             if candidate.is_file():
