@@ -287,3 +287,19 @@ async def test_french_translation(open_page: OpenPage, shared_stack: SharedStack
     await expect(page.get_by_test_id("send-button")).to_have_attribute(
         "aria-label", "Envoyer le message"
     )
+
+
+async def test_japanese_from_a_regional_browser_tag(
+    open_page: OpenPage, shared_stack: SharedStack
+) -> None:
+    # The browser says ja-JP; the gateway ships ja.json.
+    page = await open_page(shared_stack(APPS / "ui_app.py").url, locale="ja-JP")
+    await ready(page, "UI test app ready.")
+    await expect(page.locator("html")).to_have_attribute("lang", "ja-JP")
+    await expect(page.locator(COMPOSER)).to_have_attribute(
+        "placeholder", "ここにメッセージを入力..."
+    )
+    await expect(page.get_by_role("button", name="新しいチャット")).to_be_visible()
+    await expect(page.get_by_test_id("send-button")).to_have_attribute(
+        "aria-label", "メッセージを送信"
+    )
