@@ -37,6 +37,16 @@ from switchboard_worker.app import create_worker
 from switchboard_worker.settings import WorkerSettings
 
 APP_MODULE = "__switchboard_app__"
+# Seconds after which a test's worker block counts as stuck, and to stop a worker in.
+STUCK_AFTER_S = 60.0
+STOP_WITHIN_S = 30.0
+
+
+def dump_tasks() -> None:
+    """Print every asyncio task with its stack (shown with the failing test's output)."""
+    print(f"--- worker test block still running after {STUCK_AFTER_S:.0f} s; tasks:")
+    for task in asyncio.all_tasks():
+        task.print_stack(file=sys.stdout)
 
 
 @pytest.fixture
@@ -111,6 +121,8 @@ async def running_worker(
             **overrides,
         )
         worker = create_worker(settings)
+        # A block that hangs says where: every task's stack, well before pytest's timeout.
+        watchdog = asyncio.get_running_loop().call_later(STUCK_AFTER_S, dump_tasks)
         try:
             async with serving_sessions() as new_session:
                 main = asyncio.create_task(worker.main())
@@ -118,10 +130,12 @@ async def running_worker(
                     yield RunningWorker(settings.names, worker, streams, new_session)
                 finally:
                     main.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await main
-                    await worker.close()
+                    async with asyncio.timeout(STOP_WITHIN_S):
+                        with contextlib.suppress(asyncio.CancelledError):
+                            await main
+                        await worker.close()
         finally:
+            watchdog.cancel()
             # arq's Worker put its SIGINT/SIGTERM handlers on this loop: pytest's again.
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGINT, signal.SIGTERM):
