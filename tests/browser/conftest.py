@@ -19,6 +19,7 @@ import pytest
 import redis.asyncio as aioredis
 from playwright.async_api import Browser, ConsoleMessage, Page, Playwright, async_playwright
 
+from switchboard.prefork import PreforkServer
 from switchboard.stack import LocalStack
 from tests.support.fixtures import EXAMPLES, StackFactory
 
@@ -153,7 +154,10 @@ SharedStack = Callable[..., LocalStack]
 
 @pytest.fixture(scope="session")
 def shared_stack(
-    redis_url: str, tmp_path_factory: pytest.TempPathFactory, web_build: Path
+    redis_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    web_build: Path,
+    prefork: PreforkServer | None,
 ) -> Iterator[SharedStack]:
     """One running stack per (app, config, env), shared by every test that asks for it.
 
@@ -185,6 +189,7 @@ def shared_stack(
             config_file=config_file,
             log_dir=folder / "logs",
             extra_env=dict(extra_env or {}),
+            prefork=prefork,
         )
         started[key] = stack.start()
         return stack

@@ -17,6 +17,7 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 
+from switchboard.prefork import PreforkServer
 from switchboard.stack import LocalStack
 from tests.support.fixtures import TEST_APPS
 
@@ -46,7 +47,7 @@ def _app_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def public_stack(
-    redis_url: str, tmp_path_factory: pytest.TempPathFactory
+    redis_url: str, tmp_path_factory: pytest.TempPathFactory, prefork: PreforkServer | None
 ) -> Iterator[tuple[LocalStack, Path]]:
     """One stack for the module: the tests only read, except theme.json, which they restore."""
     tmp_path = tmp_path_factory.mktemp("public")
@@ -62,6 +63,7 @@ def public_stack(
         storage_dir=tmp_path / "files",
         # Unset (blank): the gateway finds public/ beside the config file's .chainlit/.
         extra_env={"SWITCHBOARD_PUBLIC_DIR": ""},
+        prefork=prefork,
     )
     try:
         yield stack.start(), app

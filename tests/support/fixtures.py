@@ -16,6 +16,7 @@ import asyncpg
 import pytest
 import redis.asyncio as aioredis
 
+from switchboard.prefork import PreforkServer
 from switchboard.stack import LocalStack
 from tests.support.services import DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL
 
@@ -120,9 +121,27 @@ def database_url(request: pytest.FixtureRequest) -> str:
 StackFactory = Callable[..., LocalStack]
 
 
+@pytest.fixture(scope="session")
+def prefork() -> Iterator[PreforkServer | None]:
+    """One server per test process that forks services with their modules imported.
+
+    ``SWITCHBOARD_TEST_PREFORK=0`` starts every service as a fresh interpreter instead.
+    """
+    if os.environ.get("SWITCHBOARD_TEST_PREFORK", "1") == "0":
+        yield None
+        return
+    server = PreforkServer().start()
+    yield server
+    server.close()
+
+
 @pytest.fixture
 def make_stack(
-    redis_url: str, redis_prefix: str, tmp_path: Path, request: pytest.FixtureRequest
+    redis_url: str,
+    redis_prefix: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    prefork: PreforkServer | None,
 ) -> Iterator[StackFactory]:
     """Start stacks of real service processes; all are stopped at teardown."""
     started: list[LocalStack] = []
@@ -142,7 +161,7 @@ def make_stack(
             config_file=config_file,
             log_dir=tmp_path / f"logs-{len(started)}",
             storage_dir=tmp_path / f"files-{len(started)}",
-            **kwargs,
+            **{"prefork": prefork, **kwargs},
         )
         started.append(stack)
         return stack.start()

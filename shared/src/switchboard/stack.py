@@ -24,8 +24,12 @@ from pathlib import Path
 from typing import IO
 
 from switchboard.config import generate_secret
+from switchboard.prefork import ForkedProcess, PreforkServer
 
-__all__ = ("LocalRedis", "LocalStack", "StackError", "free_port")
+# A service's process: started fresh, or forked by a prefork server.
+ServiceProcess = subprocess.Popen[bytes] | ForkedProcess
+
+__all__ = ("LocalRedis", "LocalStack", "ServiceProcess", "StackError", "free_port")
 
 SERVICES = ("persistence", "sessions", "auth", "gateway")
 
@@ -173,7 +177,9 @@ class LocalStack:
     ports: dict[str, int] = field(default_factory=dict)
     # Each gateway's operations port (/readyz, /metrics, /openapi.json), by process name.
     ops_ports: dict[str, int] = field(default_factory=dict)
-    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # Fork services from this server instead of starting fresh interpreters (tests).
+    prefork: PreforkServer | None = None
+    processes: dict[str, ServiceProcess] = field(default_factory=dict)
     # Workers replaced by replace_workers(): stopping on purpose, not a crash.
     retired: set[str] = field(default_factory=set)
     _logs: list[IO[bytes]] = field(default_factory=list)
@@ -244,13 +250,18 @@ class LocalStack:
         return env
 
     def _spawn(self, name: str, module: str, args: list[str], env: dict[str, str]) -> None:
+        self._specs[name] = (module, args, env)
+        log = self.log_dir / f"{name}.log" if self.log_dir is not None else None
+        if log is not None:
+            log.parent.mkdir(parents=True, exist_ok=True)
+        if self.prefork is not None:
+            self.processes[name] = self.prefork.spawn(module, args, env, log)
+            return
         output: IO[bytes] | int | None = None
-        if self.log_dir is not None:
-            self.log_dir.mkdir(parents=True, exist_ok=True)
-            handle = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed in stop()
+        if log is not None:
+            handle = open(log, "ab")  # noqa: SIM115 - closed in stop()
             self._logs.append(handle)
             output = handle
-        self._specs[name] = (module, args, env)
         self.processes[name] = subprocess.Popen(
             [sys.executable, "-m", module, *args],
             env=env,

@@ -1,0 +1,92 @@
+"""The prefork server: forked services behave as processes started with ``python -m``."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from switchboard.prefork import PreforkServer
+
+SCRIPT = """
+import os, sys, time
+print("argv", sys.argv[1:], "env", os.environ.get("PREFORK_PROBE"), "pid", os.getpid(), flush=True)
+mode = sys.argv[1]
+if mode == "exit":
+    sys.exit(int(sys.argv[2]))
+if mode == "raise":
+    raise RuntimeError("boom")
+time.sleep(60)
+"""
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[PreforkServer]:
+    started = PreforkServer(preload=("json",)).start()
+    yield started
+    started.close()
+
+
+@pytest.fixture
+def module(tmp_path: Path) -> str:
+    (tmp_path / "probe_service.py").write_text(SCRIPT)
+    return "probe_service"
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(tmp_path), **extra}
+
+
+def test_runs_the_module_with_its_own_args_env_and_log(
+    server: PreforkServer, module: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "one.log"
+    process = server.spawn(module, ["exit", "3"], _env(tmp_path, PREFORK_PROBE="a"), log)
+    assert process.wait(timeout=20) == 3
+    assert process.poll() == 3
+    text = log.read_text()
+    assert f"argv ['exit', '3'] env a pid {process.pid}" in text
+    # The next one sees its own environment, not the previous one's.
+    other = server.spawn(module, ["exit", "0"], _env(tmp_path), tmp_path / "two.log")
+    assert other.wait(timeout=20) == 0
+    assert "env None" in (tmp_path / "two.log").read_text()
+
+
+def test_an_exception_exits_1_with_its_traceback_in_the_log(
+    server: PreforkServer, module: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "raise.log"
+    process = server.spawn(module, ["raise"], _env(tmp_path), log)
+    assert process.wait(timeout=20) == 1
+    assert "RuntimeError: boom" in log.read_text()
+
+
+def test_each_process_leads_its_own_group_and_reports_the_signal_that_ended_it(
+    server: PreforkServer, module: str, tmp_path: Path
+) -> None:
+    process = server.spawn(module, ["sleep"], _env(tmp_path), tmp_path / "sleep.log")
+    assert process.poll() is None
+    assert os.getpgid(process.pid) == process.pid
+    with pytest.raises(subprocess.TimeoutExpired):
+        process.wait(timeout=0.2)
+    os.killpg(process.pid, signal.SIGKILL)
+    assert process.wait(timeout=20) == -signal.SIGKILL
+
+
+def test_closing_the_server_ends_what_it_started(module: str, tmp_path: Path) -> None:
+    own = PreforkServer(preload=()).start()
+    process = own.spawn(module, ["sleep"], _env(tmp_path), tmp_path / "left.log")
+    log = tmp_path / "left.log"
+    deadline = time.monotonic() + 10
+    while not (log.exists() and "pid" in log.read_text()):
+        assert time.monotonic() < deadline, "the forked process never started"
+        time.sleep(0.05)
+    own.close()
+    assert process.wait(timeout=20) == -signal.SIGTERM
+    with pytest.raises(ProcessLookupError):
+        os.kill(process.pid, 0)
