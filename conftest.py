@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
 from tests.support.services import ensure_services
 
+# Before ``pytest_plugins`` and any test module read TEST_REDIS_URL and TEST_DATABASE_URL:
+# started containers change them. Parallel workers inherit the controller's variables,
+# so there both answer and nothing more is started.
+_STOPS = ensure_services()
+
 pytest_plugins = ["tests.support.fixtures"]
-
-_STOPS: list[Callable[[], None]] = []
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    # Parallel workers inherit the controller's variables; only it starts containers.
-    if not hasattr(config, "workerinput"):
-        _STOPS.extend(ensure_services())
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
