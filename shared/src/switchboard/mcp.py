@@ -1,7 +1,7 @@
-"""Chainlit's ``chainlit.mcp``: the connection shapes ``on_mcp_connect`` is typed with.
+"""Chainlit's ``chainlit.mcp``: the connection shapes ``on_mcp_connect`` receives.
 
-Switchboard does not connect MCP servers yet (``@cl.on_mcp_connect`` is accepted
-and never called); these models let apps that annotate with them import.
+The worker holding a session passes one of these to ``@cl.on_mcp_connect``; the
+stored spec around it is ``switchboard.schema.mcp.McpSpec``.
 """
 
 from __future__ import annotations
