@@ -9,6 +9,10 @@ final output, minus the step's ``end`` (stamped by the worker just before the
 step is emitted). Prints p50/p90/p99/max over every tool step, in one run.
 
     uv run python bench/persistence_lag.py --sessions 50
+    uv run python bench/persistence_lag.py --sessions 50 --schema chainlit
+
+``--schema chainlit`` runs the persistence service on a database holding Chainlit's
+tables (``SWITCHBOARD_PERSISTENCE_SCHEMA=chainlit``); the same trigger measures it.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import socketio
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from switchboard.stack import LocalRedis, LocalStack
+from switchboard_persistence.stores.chainlit_schema import CHAINLIT_SCHEMA
 from tests.support.postgres import LocalPostgres
 
 HERE = Path(__file__).resolve().parent
@@ -53,7 +58,7 @@ CREATE TRIGGER bench_step_writes AFTER INSERT OR UPDATE ON steps
 # The first write of each tool step's final output, with the step's end.
 _LAGS = """
 SELECT s."end", min(w.at) AS written
-FROM steps s JOIN bench_step_writes w ON w.step_id = s.id AND w.output = s.output
+FROM steps s JOIN bench_step_writes w ON w.step_id = s.id::text AND w.output = s.output
 WHERE s.type = 'tool' AND s.output LIKE '% done'
 GROUP BY s.id, s."end"
 """
@@ -97,6 +102,15 @@ async def _session(url: str, messages: int, steps: int, ready: asyncio.Barrier) 
         await sio.emit("client_message", {"message": message, "fileReferences": []})
         await asyncio.wait_for(done.wait(), 120)
     await sio.disconnect()
+
+
+async def _chainlit_tables(dsn: str) -> None:
+    """Chainlit's tables, as an app's database would hold them."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(CHAINLIT_SCHEMA)
+    finally:
+        await conn.close()
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -168,7 +182,10 @@ def _table(result: dict[str, Any]) -> str:
     widths = [max(len(str(h)), len(str(v))) for h, v in zip(head, row, strict=True)]
     line = "  ".join(str(h).rjust(w) for h, w in zip(head, widths, strict=True))
     values = "  ".join(str(v).rjust(w) for v, w in zip(row, widths, strict=True))
-    title = "persistence lag: tool step ended (worker) -> row written (PostgreSQL)"
+    title = (
+        f"persistence lag ({result.get('schema', 'switchboard')} schema): "
+        "tool step ended (worker) -> row written (PostgreSQL)"
+    )
     return f"{title}\n{line}\n{values}"
 
 
@@ -180,6 +197,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument(
         "--database-url", default=None, help="an empty PostgreSQL database (default: a private one)"
+    )
+    parser.add_argument(
+        "--schema",
+        choices=("switchboard", "chainlit", "app"),
+        default="switchboard",
+        help="storage mode: Switchboard's tables, Chainlit's used in place, or an app's "
+        "@cl.data_layer (Chainlit's SQLAlchemyDataLayer on Chainlit's tables)",
     )
     args = parser.parse_args()
 
@@ -194,17 +218,36 @@ def main() -> None:
         redis = LocalRedis().start()
         tmp = Path(tempfile.mkdtemp(prefix="switchboard-bench-lag-"))
         print(f"service logs in {tmp / 'logs'}", file=sys.stderr, flush=True)
+        own_url, extra_env = database_url, {}
+        if args.schema == "chainlit":
+            asyncio.run(_chainlit_tables(_dsn(database_url)))
+            own_url = f"sqlite+aiosqlite:///{tmp / 'own.db'}"
+            extra_env = {
+                "SWITCHBOARD_PERSISTENCE_SCHEMA": "chainlit",
+                "SWITCHBOARD_CHAINLIT_DATABASE_URL": database_url,
+            }
+        app = "steps.py"
+        if args.schema == "app":
+            asyncio.run(_chainlit_tables(_dsn(database_url)))
+            own_url = f"sqlite+aiosqlite:///{tmp / 'own.db'}"
+            app = "steps_data_layer.py"
+            extra_env = {
+                "SWITCHBOARD_PERSISTENCE_SCHEMA": "app",
+                "BENCH_CHAINLIT_DATABASE_URL": database_url,
+            }
         stack = LocalStack(
-            app=(HERE / "apps" / "steps.py").resolve(),
+            app=(HERE / "apps" / app).resolve(),
             redis_url=redis.url,
-            database_url=database_url,
+            database_url=own_url,
             workers=args.workers,
             log_dir=tmp / "logs",
+            extra_env=extra_env,
         ).start()
         result = asyncio.run(
             measure(stack.url, _dsn(database_url), args.sessions, args.messages, args.steps)
         )
         result["workers"] = args.workers
+        result["schema"] = args.schema
         print(_table(result))
         print(json.dumps(result), flush=True)
         stack.stop()

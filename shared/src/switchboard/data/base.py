@@ -1,8 +1,9 @@
 """Chainlit's ``BaseDataLayer``, by name and signature (``chainlit.data.base``).
 
-Switchboard's persistence service stores threads, steps, elements and feedback
-itself; an app's own data layer is not used yet. The class is here so apps
-that subclass it import.
+An app that returns a subclass from ``@cl.data_layer`` has it used by the
+persistence service for every read and write (``SWITCHBOARD_PERSISTENCE_SCHEMA=app``,
+docs/persistence-api.md); ``switchboard.data.get_data_layer()`` returns the same
+instance in the app's own process.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ class BaseDataLayer(ABC):
     ) -> None: ...
 
     @abstractmethod
-    def build_debug_url(self) -> str: ...
+    async def build_debug_url(self) -> str: ...
 
     @abstractmethod
     async def close(self) -> None: ...
@@ -84,12 +85,9 @@ class BaseDataLayer(ABC):
     async def get_favorite_steps(self, user_id: str) -> list[StepDict]: ...
 
     async def set_step_favorite(self, step_dict: StepDict, favorite: bool) -> StepDict:
-        """Chainlit's default: the flag lives in the step's metadata."""
+        """Chainlit's default: the flag lives in the step's metadata (``favorite``)."""
         metadata = dict(step_dict.get("metadata") or {})
-        if favorite:
-            metadata["favorite"] = True
-        else:
-            metadata.pop("favorite", None)
+        metadata["favorite"] = favorite
         step_dict["metadata"] = metadata
         await self.update_step(step_dict)
         return step_dict

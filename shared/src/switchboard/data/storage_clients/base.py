@@ -1,15 +1,21 @@
 """Chainlit's ``BaseStorageClient``, by name and signature.
 
-Switchboard's persistence service owns file storage (local disk or S3,
-``SWITCHBOARD_STORAGE_*``); the class is here so apps that subclass it import.
+Switchboard's persistence service owns the chat's file storage (local disk, S3, GCS or
+Azure, ``SWITCHBOARD_STORAGE_*``); the storage clients beside this module are for app
+code that keeps files in a store of its own, as it did on Chainlit.
 """
 
 from __future__ import annotations
 
+import os
 from abc import ABC, abstractmethod
 from typing import Any
 
-__all__ = ("BaseStorageClient",)
+__all__ = ("EXPIRY_TIME", "BaseStorageClient", "storage_expiry_time")
+
+# How long a read URL a storage client hands out stays valid, in seconds (Chainlit's variable).
+storage_expiry_time = int(os.environ.get("STORAGE_EXPIRY_TIME", "3600"))
+EXPIRY_TIME = storage_expiry_time
 
 
 class BaseStorageClient(ABC):
