@@ -3,7 +3,7 @@ reconnect, keyboard-only use, phone width, themes."""
 
 from __future__ import annotations
 
-from playwright.async_api import Page, expect
+from playwright.async_api import FrameLocator, Page, expect
 
 from tests.browser.conftest import OpenPage, save_screenshot
 
@@ -32,12 +32,12 @@ async def wait_for_greeting(page: Page) -> None:
     await wait_idle(page)
 
 
-async def wait_idle(page: Page) -> None:
+async def wait_idle(page: Page | FrameLocator) -> None:
     await expect(page.get_by_test_id("stop-button")).to_have_count(0)
     await expect(page.locator(f"{ASSISTANT}[data-streaming=true]")).to_have_count(0)
 
 
-async def send(page: Page, text: str) -> None:
+async def send(page: Page | FrameLocator, text: str) -> None:
     """Type and press Enter once the composer can send: while the socket (re)connects
     or a task runs, Enter does not send, as in Chainlit's UI."""
     await page.locator(COMPOSER).fill(text)

@@ -137,8 +137,13 @@ async def test_stop_a_running_task(open_page: OpenPage, shared_stack: SharedStac
     await expect(page.locator(ASSISTANT).last).to_contain_text("Task manually stopped.")
     await expect(stop).to_have_count(0)
     await expect(page.get_by_test_id("send-button")).to_be_visible()
-    streamed = await page.locator(ASSISTANT).filter(has_text="tick0").inner_text()
+    reply = page.locator(ASSISTANT).filter(has_text="tick0")
+    streamed = await reply.inner_text()
     assert "tick399" not in streamed
+    # Stopped, the partial reply is over: it no longer shows as streaming.
+    await expect(reply).to_have_attribute("data-streaming", "false")
+    await expect(reply).to_have_attribute("aria-busy", "false")
+    await expect(page.locator(f"{ASSISTANT}[data-streaming=true]")).to_have_count(0)
 
 
 async def test_escape_stops_a_running_reply(open_page: OpenPage, shared_stack: SharedStack) -> None:
@@ -206,6 +211,9 @@ async def test_anonymous_replies_offer_copy_but_no_thumbs(
     await expect(reply).to_have_count(1)
     await wait_idle(page)
     await expect(reply.get_by_test_id("copy-message")).to_have_count(1)
+    # The greeting on_chat_start sent is no reply to anything: no tools on it.
+    greeting = page.locator(ASSISTANT).filter(has_text="UI test app ready.")
+    await expect(greeting.get_by_test_id("copy-message")).to_have_count(0)
     # No user, so nowhere to keep feedback: no thumbs on any message.
     await expect(page.locator(ASSISTANT).locator(THUMBS)).to_have_count(0)
 
@@ -258,6 +266,43 @@ async def test_toast_error_and_markdown(open_page: OpenPage, shared_stack: Share
     await wait_idle(page)
 
 
+async def test_an_exception_in_on_message_is_shown(
+    open_page: OpenPage, shared_stack: SharedStack
+) -> None:
+    page = await open_page(shared_stack(APPS / "ui_app.py").url)
+    await ready(page, "UI test app ready.")
+    await send(page, "raise")
+    error = page.get_by_test_id("run-error")
+    await expect(error).to_have_count(1)
+    await expect(error).to_have_attribute("role", "alert")
+    await expect(error).to_contain_text("Something went wrong while answering.")
+    await expect(error).to_contain_text("the weather service is down")
+    await wait_idle(page)
+    # In order: the question, what the run sent before it failed, then the error.
+    shown = await page.locator(f"{USER}, {ASSISTANT}, [data-testid=run-error]").all_inner_texts()
+    assert [text.splitlines()[-1] for text in shown[-3:]] == [
+        "raise",
+        "Looking it up...",
+        "the weather service is down",
+    ], shown
+
+    # An exception without a text still says that the answer failed.
+    await send(page, "raise quietly")
+    await expect(error).to_have_count(2)
+    await expect(error.last).to_have_text("Something went wrong while answering.")
+    await wait_idle(page)
+
+    # A reply the user stops is not an error; the conversation goes on.
+    await send(page, "slow")
+    await expect(page.locator(ASSISTANT).last).to_contain_text("tick3")
+    await page.get_by_test_id("stop-button").click()
+    await expect(page.locator(ASSISTANT).last).to_contain_text("Task manually stopped.")
+    await wait_idle(page)
+    await send(page, "hello")
+    await expect(page.locator(ASSISTANT).last).to_contain_text("echo: hello")
+    await expect(error).to_have_count(2)
+
+
 async def test_edit_message_reruns(open_page: OpenPage, shared_stack: SharedStack) -> None:
     page = await open_page(shared_stack(APPS / "ui_app.py").url)
     await ready(page, "UI test app ready.")
@@ -303,3 +348,21 @@ async def test_japanese_from_a_regional_browser_tag(
     await expect(page.get_by_test_id("send-button")).to_have_attribute(
         "aria-label", "メッセージを送信"
     )
+
+
+async def test_arabic_runs_right_to_left(open_page: OpenPage, shared_stack: SharedStack) -> None:
+    # ar-SA.json is ours; the page turns to right-to-left for it.
+    page = await open_page(shared_stack(APPS / "ui_app.py").url, locale="ar-SA")
+    await ready(page, "UI test app ready.")
+    await expect(page.locator("html")).to_have_attribute("lang", "ar-SA")
+    await expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    await expect(page.locator(COMPOSER)).to_have_attribute("placeholder", "اكتب رسالتك هنا...")
+    await expect(page.get_by_test_id("send-button")).to_have_attribute(
+        "aria-label", "إرسال الرسالة"
+    )
+    # The send button, at the end of the composer's bar, sits on the left in right-to-left.
+    composer = await page.locator(COMPOSER).bounding_box()
+    send = await page.get_by_test_id("send-button").bounding_box()
+    assert composer is not None and send is not None
+    middle = composer["x"] + composer["width"] / 2
+    assert send["x"] + send["width"] / 2 < middle, (send, composer)

@@ -35,6 +35,7 @@ export function App({ authConfig, user }: Props) {
   const [chatProfile, setChatProfile] = useState<string | null>(null);
   const [threadsVersion, setThreadsVersion] = useState(0);
   const needsLogin = !!authConfig.requireLogin && !user;
+  const copilot = route.name === 'copilot';
   const onAuthPage = route.name === 'login' || route.name === 'loginCallback';
 
   useEffect(() => {
@@ -65,11 +66,12 @@ export function App({ authConfig, user }: Props) {
     () =>
       new ChatSession({
         user,
+        clientType: copilot ? 'copilot' : 'webapp',
         onAuthFailed: () => {
           if (authConfig.requireLogin) navigate('/login', { replace: true });
         },
       }),
-    [user, authConfig.requireLogin],
+    [user, authConfig.requireLogin, copilot],
   );
   useEffect(() => session.setChatProfile(chatProfile), [session, chatProfile]);
   useEffect(() => {
@@ -113,7 +115,8 @@ export function App({ authConfig, user }: Props) {
     settings,
     session,
     readOnly: route.name === 'share',
-    historyEnabled: settings.dataPersistence && !!user,
+    historyEnabled: settings.dataPersistence && !!user && !copilot,
+    embedded: copilot,
     refreshThreads,
     threadsVersion,
   };

@@ -10,6 +10,8 @@ export interface AppContextValue {
   /** Shared or non-resumable threads: nothing can be sent. */
   readOnly: boolean;
   historyEnabled: boolean;
+  /** Inside the copilot widget's iframe: no history, no navigation. */
+  embedded: boolean;
   refreshThreads: () => void;
   threadsVersion: number;
 }

@@ -68,6 +68,7 @@ export interface ConnectAuth {
   userEnv?: Record<string, string>;
   chatProfile?: string | null;
   lastEventId?: string | null;
+  restoreOnly?: boolean;
 }
 
 export interface ElementDict {

@@ -134,7 +134,15 @@ export interface FeatureSettings {
   allow_thread_sharing?: boolean;
   favorites?: boolean;
   spontaneous_file_upload?: UploadSpec | null;
-  audio?: { enabled: boolean; sample_rate: number };
+  audio?: {
+    enabled: boolean;
+    sample_rate: number;
+    // Voice activity detection (Chainlit 1.x keys; absent: record until stopped).
+    min_decibels?: number;
+    initial_silence_timeout?: number;
+    silence_timeout?: number;
+    max_duration?: number;
+  };
 }
 
 export interface ProjectSettings {

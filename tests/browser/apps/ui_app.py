@@ -1,4 +1,5 @@
-"""Browser-test app: a slow stream to stop, a toast, an error message, markdown."""
+"""Browser-test app: a slow stream to stop, a toast, an error message, markdown, and
+on_message raising (with and without a text)."""
 
 import asyncio
 
@@ -40,5 +41,10 @@ async def main(message: cl.Message) -> None:
         await cl.ErrorMessage(content="Something broke").send()
     elif text == "markdown":
         await cl.Message(content=MARKDOWN).send()
+    elif text == "raise":
+        await cl.Message(content="Looking it up...").send()
+        raise ValueError("the weather service is down")
+    elif text == "raise quietly":
+        raise RuntimeError
     else:
         await cl.Message(content=f"echo: {text}").send()

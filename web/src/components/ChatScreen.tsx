@@ -2,6 +2,8 @@ import { useEffect, useState } from 'react';
 import { useApp } from '../context';
 import { api, basePath } from '../lib/api';
 import { t } from '../lib/i18n';
+import { listenToHost, reportThread } from '../copilot/frame';
+import { liveSession } from '../lib/liveSessions';
 import type { Route } from '../lib/router';
 import { useChat } from '../session/store';
 import type { ThreadDict } from '../types';
@@ -24,7 +26,7 @@ interface Props {
 const NARROW = '(max-width: 900px)';
 
 export function ChatScreen({ route, chatProfile, onChatProfile }: Props) {
-  const { session, settings, historyEnabled, refreshThreads } = useApp();
+  const { session, settings, historyEnabled, refreshThreads, embedded } = useApp();
   const store = session.store;
   const hasSidebar = historyEnabled && settings.ui.default_sidebar_state !== 'hidden';
   const [sidebarOpen, setSidebarOpen] = useState(
@@ -54,24 +56,40 @@ export function ChatScreen({ route, chatProfile, onChatProfile }: Props) {
       return;
     }
     if (routeThread === store.current.threadId) {
+      setReadOnlyThread(null);
       void session.connect();
       return;
     }
-    if (settings.threadResumable) {
-      setReadOnlyThread(null);
-      void (session.hasSocket ? session.reset(routeThread) : session.connect(routeThread));
-      return;
-    }
     const controller = new AbortController();
-    api
-      .get<ThreadDict>(`/project/thread/${encodeURIComponent(routeThread)}`, controller.signal)
-      .then(setReadOnlyThread)
-      .catch((error: Error) => {
-        if (error.name !== 'AbortError') {
-          store.toast(t('chat.thread.notFound', 'Conversation not found'), 'error');
-        }
+    // A thread whose session has ended: resumed when the app can (on_chat_resume),
+    // else shown read-only.
+    const resumeOrRead = () => {
+      if (settings.threadResumable) {
+        setReadOnlyThread(null);
+        void (session.hasSocket ? session.reset(routeThread) : session.connect(routeThread));
+        return;
+      }
+      api
+        .get<ThreadDict>(`/project/thread/${encodeURIComponent(routeThread)}`, controller.signal)
+        .then(setReadOnlyThread)
+        .catch((error: Error) => {
+          if (error.name !== 'AbortError') {
+            store.toast(t('chat.thread.notFound', 'Conversation not found'), 'error');
+          }
+        });
+      void session.connect();
+    };
+    // A thread whose session this tab left alive (a reload, or another thread opened
+    // meanwhile): rejoin that session and go on with it.
+    const live = liveSession(routeThread);
+    if (live) {
+      setReadOnlyThread(null);
+      void session.rejoin(routeThread, live).then((joined) => {
+        if (!joined && !controller.signal.aborted) resumeOrRead();
       });
-    void session.connect();
+    } else {
+      resumeOrRead();
+    }
     return () => controller.abort();
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [routeThread, session, settings.threadResumable]);
@@ -86,6 +104,14 @@ export function ChatScreen({ route, chatProfile, onChatProfile }: Props) {
     window.addEventListener('message', forward);
     return () => window.removeEventListener('message', forward);
   }, [session]);
+
+  // In the copilot widget: the host page sends messages and starts new chats.
+  useEffect(() => {
+    if (!embedded) return;
+    const stop = listenToHost(session);
+    reportThread(session.store.current.threadId);
+    return stop;
+  }, [embedded, session]);
 
   const closeSidebarOnNarrow = () => {
     if (window.matchMedia(NARROW).matches) setSidebarOpen(false);

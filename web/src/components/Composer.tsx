@@ -1,4 +1,5 @@
 import { useEffect, useId, useMemo, useRef, useState, type ClipboardEvent, type KeyboardEvent } from 'react';
+import { microphoneSupported } from '../audio/recorder';
 import { useApp } from '../context';
 import { ApiError, uploadFile } from '../lib/api';
 import { t } from '../lib/i18n';
@@ -8,6 +9,9 @@ import type { Command } from '../types';
 import { acceptAttribute, fileAllowed } from './Ask';
 import { ChatSettingsDialog } from './ChatSettings';
 import { ClipIcon, CloseIcon, GearIcon, SendIcon, Spinner, StopIcon } from './icons';
+import { VoiceButton } from './VoiceButton';
+import { FavoritesButton } from './Favorites';
+import { McpButton } from '../mcp/McpPanel';
 
 interface Attachment {
   key: string;
@@ -39,6 +43,8 @@ export function Composer() {
   const menuId = useId();
   const upload = settings.features.spontaneous_file_upload;
   const uploadEnabled = !!upload?.enabled;
+  const audio = settings.features.audio;
+  const voiceEnabled = !!audio?.enabled && microphoneSupported();
   const connected = connection === 'connected';
   const textAsk = ask?.spec.type === 'text';
   const blockedByAsk = !!ask && !textAsk;
@@ -382,6 +388,14 @@ export function Composer() {
                 </button>
               </>
             )}
+            <McpButton />
+            <FavoritesButton
+              disabled={!connected}
+              onUse={(favorite) => {
+                setText(favorite);
+                textarea.current?.focus();
+              }}
+            />
             {chatSettings.length > 0 && (
               <button
                 type="button"
@@ -422,30 +436,35 @@ export function Composer() {
               </label>
             ))}
           </div>
-          {busy ? (
-            <button
-              type="button"
-              className="send-btn stop"
-              aria-label={t('chat.input.actions.stop', 'Stop task')}
-              title={t('chat.input.actions.stop', 'Stop task')}
-              data-testid="stop-button"
-              aria-keyshortcuts="Escape"
-              onClick={() => session.stop()}
-            >
-              <StopIcon />
-            </button>
-          ) : (
-            <button
-              type="submit"
-              className="send-btn"
-              aria-label={t('chat.input.actions.send', 'Send message')}
-              title={t('chat.input.actions.send', 'Send message')}
-              disabled={!canSend}
-              data-testid="send-button"
-            >
-              <SendIcon />
-            </button>
-          )}
+          <div className="composer-end">
+            {voiceEnabled && (
+              <VoiceButton disabled={!connected || blockedByAsk} sampleRate={audio?.sample_rate || 24000} />
+            )}
+            {busy ? (
+              <button
+                type="button"
+                className="send-btn stop"
+                aria-label={t('chat.input.actions.stop', 'Stop task')}
+                title={t('chat.input.actions.stop', 'Stop task')}
+                data-testid="stop-button"
+                aria-keyshortcuts="Escape"
+                onClick={() => session.stop()}
+              >
+                <StopIcon />
+              </button>
+            ) : (
+              <button
+                type="submit"
+                className="send-btn"
+                aria-label={t('chat.input.actions.send', 'Send message')}
+                title={t('chat.input.actions.send', 'Send message')}
+                disabled={!canSend}
+                data-testid="send-button"
+              >
+                <SendIcon />
+              </button>
+            )}
+          </div>
         </div>
       </form>
       <ChatSettingsDialog open={settingsOpen} onClose={() => setSettingsOpen(false)} />

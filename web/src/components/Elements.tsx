@@ -1,10 +1,10 @@
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { useApp } from '../context';
 import { api } from '../lib/api';
 import { navigate, searchParam } from '../lib/router';
 import { useChat } from '../session/store';
 import { t } from '../lib/i18n';
-import { pdfFileName, pdfInline } from '../lib/pdf';
+import { pdfFileName } from '../lib/pdf';
 import type { ElementDict } from '../types';
 import { FileIcon } from './icons';
 import { Markdown } from './Markdown';
@@ -91,30 +91,60 @@ function PlotlyElement({ element, url }: { element: ElementDict; url?: string })
   return <PlotlyChart figure={data} name={element.name} />;
 }
 
-/** A PDF drawn by the browser's viewer when it has one; always with links to open and save it. */
+const PdfViewer = lazy(() => import('./PdfViewer'));
+
+/**
+ * Save a file under `name`: the file route's Content-Disposition names it after the
+ * element (often without an extension), which would win over the link's `download`.
+ * Fetched into a blob URL the name is ours; if the fetch fails the link does its default.
+ */
+function saveAs(event: React.MouseEvent<HTMLAnchorElement>, url: string, name: string) {
+  if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
+  event.preventDefault();
+  fetch(url, { credentials: 'same-origin' })
+    .then((response) => {
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      return response.blob();
+    })
+    .then((blob) => {
+      const link = document.createElement('a');
+      link.href = URL.createObjectURL(blob);
+      link.download = name;
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+    })
+    .catch(() => window.location.assign(url));
+}
+
+/** A PDF drawn with pdf.js (loaded on first use), paged; always with links to open and save it. */
 function PdfElement({ element, url }: { element: ElementDict; url: string }) {
-  const inline = pdfInline(typeof navigator === 'undefined' ? undefined : navigator);
+  const [failed, setFailed] = useState<string | null>(null);
   const src = element.page ? `${url}#page=${element.page}` : url;
-  const open = (
-    <a className="el-file" href={src} target="_blank" rel="noopener noreferrer" data-testid="pdf-open">
-      <FileIcon size={16} />
-      <span>{t('chat.elements.pdf.open', 'Open {{name}}', { name: element.name })}</span>
-    </a>
-  );
   return (
-    <div className="el-pdf-box">
-      {inline ? (
-        <object className="el-pdf" data={src} type={element.mime ?? 'application/pdf'} aria-label={element.name}>
-          {open}
-        </object>
-      ) : (
-        <p className="muted" data-testid="pdf-unavailable">
+    <div className="el-pdf-box" data-state={failed ? 'failed' : 'viewer'}>
+      {failed ? (
+        <p className="muted" data-testid="pdf-unavailable" title={failed}>
           {t('chat.elements.pdf.unavailable', 'This browser cannot show the PDF here.')}
         </p>
+      ) : (
+        <Suspense fallback={<p className="muted">{t('common.status.loading', 'Loading...')}</p>}>
+          <PdfViewer url={url} name={element.name} initialPage={element.page} onFail={setFailed} />
+        </Suspense>
       )}
       <div className="el-pdf-links">
-        {open}
-        <a className="header-link" href={url} download={pdfFileName(element.name)} data-testid="pdf-download">
+        <a className="el-file" href={src} target="_blank" rel="noopener noreferrer" data-testid="pdf-open">
+          <FileIcon size={16} />
+          <span>{t('chat.elements.pdf.open', 'Open {{name}}', { name: element.name })}</span>
+        </a>
+        <a
+          className="header-link"
+          href={url}
+          download={pdfFileName(element.name)}
+          data-testid="pdf-download"
+          onClick={(event) => saveAs(event, url, pdfFileName(element.name))}
+        >
           {t('chat.elements.pdf.download', 'Download')}
         </a>
       </div>

@@ -17,7 +17,7 @@ interface Props {
 }
 
 export function Header({ hasSidebar, sidebarOpen, onToggleSidebar, chatProfile, onChatProfile }: Props) {
-  const { settings, session, user } = useApp();
+  const { settings, session, user, embedded } = useApp();
   const [theme, setTheme] = useTheme();
   const [confirmOpen, setConfirmOpen] = useState(false);
   const [readmeOpen, setReadmeOpen] = useState(false);
@@ -27,7 +27,7 @@ export function Header({ hasSidebar, sidebarOpen, onToggleSidebar, chatProfile, 
   const startNewChat = () => {
     setConfirmOpen(false);
     void session.reset();
-    navigate('/');
+    if (!embedded) navigate('/');
     // After the dialog has closed (its content is inert until then).
     window.setTimeout(() => document.getElementById('composer-input')?.focus(), 0);
   };

@@ -1,5 +1,6 @@
 import { memo, useContext, useEffect, useMemo, useRef, useState, type MouseEvent } from 'react';
 import { AppContext } from '../context';
+import { renderBlocks } from '../lib/blockRender';
 import {
   loadKatex,
   renderMarkdown,
@@ -56,19 +57,24 @@ export function Markdown({ content, streaming, plain }: Props) {
     if (options.latex) void loadKatex().then(() => setKatexReady(true));
   }, [options.latex]);
 
-  const html = useMemo(() => {
-    if (plain) return [];
+  // Another pass for the blocks a time-boxed pass left (see lib/blockRender).
+  const [pass, setPass] = useState(0);
+  const { html, complete } = useMemo(() => {
+    if (plain) return { html: [], complete: true };
     const key = `${options.allowHtml}${options.latex}${katexReady}`;
     const previous: Cache = cache.current.key === key ? cache.current : { key, split: null, html: [] };
     const split = splitBlocksIncremental(content, previous.split);
     const before = previous.split?.blocks ?? [];
-    const rendered = split.blocks.map((block, index) =>
-      before[index] === block ? previous.html[index] : renderMarkdown(block, options),
-    );
-    cache.current = { key, split, html: rendered };
-    return rendered;
+    const result = renderBlocks(split.blocks, before, previous.html, (block) => renderMarkdown(block, options));
+    cache.current = { key, split, html: result.html };
+    return result;
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [content, plain, options.allowHtml, options.latex, katexReady]);
+  }, [content, plain, options.allowHtml, options.latex, katexReady, pass]);
+  useEffect(() => {
+    if (complete) return;
+    const frame = requestAnimationFrame(() => setPass((n) => n + 1));
+    return () => cancelAnimationFrame(frame);
+  }, [complete, html]);
 
   const onClick = (event: MouseEvent<HTMLDivElement>) => {
     const button = (event.target as HTMLElement).closest<HTMLButtonElement>('[data-copy-code]');
@@ -82,7 +88,7 @@ export function Markdown({ content, streaming, plain }: Props) {
 
   if (plain) return <div className="md plain">{content}</div>;
   return (
-    <div className={`md${streaming ? ' streaming' : ''}`} onClick={onClick}>
+    <div className={`md${streaming ? ' streaming' : ''}`} onClick={onClick} aria-busy={complete ? undefined : true}>
       {Array.from({ length: Math.ceil(html.length / GROUP) }, (_, group) => (
         <BlockGroup key={group} html={html.slice(group * GROUP, (group + 1) * GROUP)} />
       ))}

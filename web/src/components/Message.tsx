@@ -2,14 +2,15 @@ import { memo, useState } from 'react';
 import { useApp } from '../context';
 import { apiUrl } from '../lib/api';
 import { t } from '../lib/i18n';
-import { messageTools } from '../lib/messageTools';
+import { messageTools, type EnclosingRun } from '../lib/messageTools';
 import type { AskState } from '../session/store';
 import type { ActionDict, ElementDict, Step } from '../types';
 import { ActionButtons } from './Actions';
 import { AskElement, AskFile } from './Ask';
 import { ElementRefs, InlineElements } from './Elements';
 import { FeedbackButtons } from './Feedback';
-import { CheckIcon, CopyIcon, PencilIcon, StarIcon } from './icons';
+import { FavoriteStar, useFavoritesEnabled } from './Favorites';
+import { AlertIcon, CheckIcon, CopyIcon, PencilIcon } from './icons';
 import { Markdown } from './Markdown';
 
 interface Props {
@@ -19,6 +20,8 @@ interface Props {
   ask: AskState | null;
   loading: boolean;
   readOnly?: boolean;
+  /** The run the message was sent in (copy and thumbs belong to replies). */
+  run?: EnclosingRun;
 }
 
 export function CopyButton({ text }: { text: string }) {
@@ -68,6 +71,7 @@ function UserMessage({ step, elements, loading, readOnly }: Props) {
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(step.output);
   const canEdit = settings.features.edit_message !== false && !readOnly;
+  const favorites = useFavoritesEnabled() && !readOnly;
   const save = () => {
     setEditing(false);
     if (draft.trim() && draft !== step.output) session.editMessage(step, draft);
@@ -136,6 +140,7 @@ function UserMessage({ step, elements, loading, readOnly }: Props) {
               <PencilIcon size={15} />
             </button>
           )}
+          {favorites && <FavoriteStar step={step} disabled={loading} />}
           <CopyButton text={step.output} />
         </div>
       )}
@@ -143,17 +148,15 @@ function UserMessage({ step, elements, loading, readOnly }: Props) {
   );
 }
 
-function AssistantMessage({ step, elements, actions, ask, readOnly }: Props) {
-  const { settings, session, user } = useApp();
+function AssistantMessage({ step, elements, actions, ask, readOnly, run }: Props) {
+  const { settings, user } = useApp();
   const author = step.name || settings.ui.name;
   const avatar = settings.ui.default_avatar_file_url || apiUrl(`/avatars/${encodeURIComponent(avatarId(author))}`);
-  const favorite = !!step.metadata?.favorite;
-  const tools = messageTools(step, {
+  const tools = messageTools(step, run, {
     signedIn: !!user,
     dataPersistence: !!settings.dataPersistence,
     readOnly: !!readOnly,
   });
-  const canFavorite = tools.copy && !!settings.features.favorites && !!user && !readOnly;
   // An element being asked about is shown as the ask's form, not twice.
   const askElement = ask?.spec.type === 'element' ? ask.spec.element_id : null;
   const shown = askElement ? elements.filter((e) => e.id !== askElement) : elements;
@@ -175,23 +178,39 @@ function AssistantMessage({ step, elements, actions, ask, readOnly }: Props) {
         {ask?.spec.type === 'file' && <AskFile ask={ask} />}
         {ask?.spec.type === 'element' && <AskElement ask={ask} elements={elements} />}
         {actions.length > 0 && <ActionButtons actions={actions} ask={ask} />}
-        {(tools.copy || tools.feedback || canFavorite) && (
+        {(tools.copy || tools.feedback) && (
           <div className="msg-tools">
             {tools.copy && <CopyButton text={step.output} />}
             {tools.feedback && <FeedbackButtons step={step} />}
-            {canFavorite && (
-              <button
-                type="button"
-                className="icon-btn small"
-                aria-pressed={favorite}
-                aria-label={t('chat.messages.favorite', 'Favorite')}
-                onClick={() => session.toggleFavorite(step)}
-              >
-                <StarIcon size={15} filled={favorite} />
-              </button>
-            )}
           </div>
         )}
+      </div>
+    </article>
+  );
+}
+
+/**
+ * A run that failed (its callback raised, or its worker was lost): said in the
+ * conversation, with the error's text when there is one. `live` announces it.
+ */
+export function RunError({ step, live }: { step: Step; live?: boolean }) {
+  const detail = (step.output ?? '').trim();
+  return (
+    <article
+      className="msg assistant error run-error"
+      role={live ? 'alert' : undefined}
+      data-testid="run-error"
+    >
+      <span className="run-error-icon">
+        <AlertIcon size={20} />
+      </span>
+      <div className="msg-body">
+        <div className="msg-content">
+          <p className="run-error-title">
+            {t('chat.messages.runError', 'Something went wrong while answering.')}
+          </p>
+          {detail && <p className="run-error-detail">{detail}</p>}
+        </div>
       </div>
     </article>
   );

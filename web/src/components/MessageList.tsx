@@ -1,13 +1,14 @@
 import { useLayoutEffect, useMemo, useRef } from 'react';
 import { useApp } from '../context';
 import { t } from '../lib/i18n';
-import { topLevelItems, type Cot } from '../session/render';
+import { enclosingRun, topLevelItems, type Cot } from '../session/render';
 import { useChat } from '../session/store';
 import type { ActionDict, ElementDict } from '../types';
 import { ActionButtons } from './Actions';
-import { MessageView } from './Message';
+import { MessageView, RunError } from './Message';
 import { Starters } from './Starters';
 import { StepBox } from './StepBox';
+import { Welcome } from './Welcome';
 
 function groupBy<T extends { forId?: string | null }>(items: T[]): Map<string, T[]> {
   const map = new Map<string, T[]>();
@@ -28,6 +29,7 @@ export function MessageList() {
   const tree = useChat(store, (s) => s.tree);
   const loading = useChat(store, (s) => s.loading);
   const ask = useChat(store, (s) => s.ask);
+  const threadId = useChat(store, (s) => s.threadId);
   const elements = useChat(store, (s) => s.elements);
   const actions = useChat(store, (s) => s.actions);
   const cot = (settings.ui.cot ?? 'full') as Cot;
@@ -71,8 +73,17 @@ export function MessageList() {
   };
 
   const thinking = loading && !streaming && !ask;
+  // Until the conversation starts, the first page welcomes: the welcome, what the app
+  // sent at chat start, then the starters, as one group in the middle.
+  const firstPage = !hasUserMessage && !threadId;
   return (
-    <div className="messages" ref={scroller} onScroll={onScroll} data-testid="messages">
+    <div
+      className={`messages${firstPage ? ' first-page' : ''}`}
+      ref={scroller}
+      onScroll={onScroll}
+      data-testid="messages"
+    >
+      {firstPage && <Welcome />}
       <div
         className="messages-inner"
         role="log"
@@ -91,7 +102,10 @@ export function MessageList() {
               actions={actionsFor.get(item.id) ?? NONE}
               ask={ask && ask.msgId === item.id ? ask : null}
               loading={loading}
+              run={enclosingRun(tree, step)}
             />
+          ) : item.kind === 'error' ? (
+            <RunError key={item.id} step={step} live />
           ) : (
             <StepBox key={item.id} id={item.id} tree={tree} cot={cot} elementsFor={elementsFor} />
           );
@@ -108,7 +122,7 @@ export function MessageList() {
           <ActionButtons actions={looseActions} ask={ask} />
         )}
       </div>
-      {!hasUserMessage && !loading && <Starters />}
+      {firstPage ? <Starters busy={loading} /> : !hasUserMessage && !loading && <Starters />}
     </div>
   );
 }

@@ -2,7 +2,8 @@ import { useApp } from '../context';
 import { t } from '../lib/i18n';
 import { useChat } from '../session/store';
 
-export function Starters() {
+/** The app's starters; `busy` (the chat start still runs) disables them without hiding them. */
+export function Starters({ busy = false }: { busy?: boolean }) {
   const { settings, session, readOnly } = useApp();
   const connected = useChat(session.store, (s) => s.connection === 'connected');
   const starters = settings.starters ?? [];
@@ -20,7 +21,7 @@ export function Starters() {
           type="button"
           className="starter"
           data-testid="starter"
-          disabled={!connected}
+          disabled={!connected || busy}
           onClick={() => send(starter.message, starter.command)}
         >
           {starter.icon && <img src={starter.icon} alt="" width={20} height={20} />}

@@ -1,10 +1,10 @@
 import { useMemo } from 'react';
 import { useApp } from '../context';
 import { t } from '../lib/i18n';
-import { topLevelItems, type Cot } from '../session/render';
+import { enclosingRun, topLevelItems, type Cot } from '../session/render';
 import { MessageTree } from '../session/tree';
 import type { ElementDict, ThreadDict } from '../types';
-import { MessageView } from './Message';
+import { MessageView, RunError } from './Message';
 import { StepBox } from './StepBox';
 
 const NONE: never[] = [];
@@ -37,7 +37,9 @@ export function ThreadView({ thread }: { thread: ThreadDict }) {
           const step = tree.nodes.get(item.id);
           if (!step) return null;
           return item.kind === 'message' ? (
-            <MessageView key={item.id} step={step} elements={elementsFor.get(item.id) ?? NONE} actions={NONE} ask={null} loading={false} readOnly />
+            <MessageView key={item.id} step={step} elements={elementsFor.get(item.id) ?? NONE} actions={NONE} ask={null} loading={false} readOnly run={enclosingRun(tree, step)} />
+          ) : item.kind === 'error' ? (
+            <RunError key={item.id} step={step} />
           ) : (
             <StepBox key={item.id} id={item.id} tree={tree} cot={cot} elementsFor={elementsFor} />
           );

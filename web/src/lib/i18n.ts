@@ -1,6 +1,7 @@
 // Translations from GET /project/translations; every lookup carries its English fallback.
 
 import { api } from './api';
+import { textDirection } from './direction';
 
 type Dict = { [key: string]: string | Dict };
 
@@ -18,6 +19,7 @@ export async function loadTranslations(lang: string): Promise<void> {
     dictionary = {};
   }
   document.documentElement.lang = lang;
+  document.documentElement.dir = textDirection(lang);
 }
 
 export function currentLanguage(): string {
@@ -43,7 +45,12 @@ export function t(key: string, fallback: string, vars?: Record<string, string | 
   return text;
 }
 
+const LANGUAGE_TAG = /^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/;
+
+/** The page's `?language=` (the copilot widget's option), else the browser's language. */
 export function browserLanguage(): string {
+  const asked = new URLSearchParams(window.location.search).get('language');
+  if (asked && LANGUAGE_TAG.test(asked)) return asked;
   const lang = navigator.language || 'en-US';
-  return /^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/.test(lang) ? lang : 'en-US';
+  return LANGUAGE_TAG.test(lang) ? lang : 'en-US';
 }

@@ -10,7 +10,9 @@ export type Route =
   | { name: 'element'; id: string }
   | { name: 'login' }
   | { name: 'loginCallback' }
-  | { name: 'env' };
+  | { name: 'env' }
+  /** The chat inside the copilot widget's iframe (/copilot/index.js on a host page). */
+  | { name: 'copilot' };
 
 const listeners = new Set<() => void>();
 
@@ -31,6 +33,7 @@ export function parseRoute(path: string): Route {
   if (clean === '/login') return { name: 'login' };
   if (clean === '/login/callback') return { name: 'loginCallback' };
   if (clean === '/env') return { name: 'env' };
+  if (clean === '/copilot/frame') return { name: 'copilot' };
   return { name: 'chat' };
 }
 

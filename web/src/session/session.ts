@@ -2,8 +2,11 @@
 // and every server event of §1.4/§1.5 applied to the store.
 
 import { io, type Socket } from 'socket.io-client';
-import { api, basePath } from '../lib/api';
+import { VoiceChannel } from '../audio/voice';
+import { callHost, reportThread } from '../copilot/frame';
+import { api, apiUrl, basePath } from '../lib/api';
 import { t } from '../lib/i18n';
+import { forgetSession, rememberSession } from '../lib/liveSessions';
 import { uuid4 } from '../lib/uuid';
 import type {
   ActionDict,
@@ -28,11 +31,14 @@ declare global {
     transports?: string[];
     __switchboardSocket?: Socket;
     __switchboardStore?: ChatStore;
+    __switchboardVoice?: VoiceChannel;
   }
 }
 
 export interface SessionOptions {
   user: UserRef | null;
+  /** "copilot" inside the copilot widget: CopilotFunction calls go to the host page. */
+  clientType?: 'webapp' | 'copilot';
   /** Ask for favorites on connect (only useful with features.favorites and a user). */
   fetchFavorites?: boolean;
   chatProfile?: string | null;
@@ -52,6 +58,9 @@ export interface ServerEvents extends UiEventPayloads {
   set_favorites: StepDict[];
 }
 
+/** A client clock off the server's by more than this is corrected (see `rejoin`). */
+const CLOCK_SKEW_MS = 5000;
+
 const TOAST_TYPES: readonly ToastItem['type'][] = ['info', 'success', 'warning', 'error'];
 
 /** The values of `project.user_env` the env page kept in this browser. */
@@ -65,16 +74,6 @@ function readUserEnv(): Record<string, string> {
   }
 }
 
-const CL_RUNS = new Set(['on_chat_start', 'on_message', 'on_audio_end']);
-
-export function isClRun(step: StepDict): boolean {
-  return step.type === 'run' && CL_RUNS.has(step.name ?? '');
-}
-
-export function isMessage(step: StepDict): boolean {
-  return step.type?.includes('message') ?? false;
-}
-
 export class ChatSession {
   readonly store = new ChatStore();
   sessionId = uuid4();
@@ -84,9 +83,27 @@ export class ChatSession {
   /** The server said this session's state is gone: the next disconnect starts a new one. */
   private expired = false;
   private connecting: Promise<void> | null = null;
+  /** Settles the pending rejoin: true once connected, false when the server refuses. */
+  private settleRejoin: ((joined: boolean) => void) | null = null;
+  /**
+   * Set while this session was rejoined: its stream replays from the start, over the
+   * thread as persisted. Events written before `since` (server time, ms) are replays:
+   * their toasts and window messages are not repeated.
+   */
+  private rejoined: { since: number } | null = null;
+
+  /** The microphone and the app's audio (features.audio). */
+  readonly voice = new VoiceChannel({
+    emit: (event, payload, quiet) => {
+      if (quiet && !this.socket?.connected) return false;
+      return payload === undefined ? this.emit(event) : this.emit(event, payload);
+    },
+    changed: (voice) => this.store.set({ voice }),
+  });
 
   constructor(private options: SessionOptions) {
     window.__switchboardStore = this.store;
+    window.__switchboardVoice = this.voice;
   }
 
   get user(): UserRef | null {
@@ -111,14 +128,65 @@ export class ChatSession {
 
   /** Open the socket (once); `threadId` resumes that thread. */
   connect(threadId = ''): Promise<void> {
+    return this.connectAs(threadId, false);
+  }
+
+  private connectAs(threadId: string, restore: boolean): Promise<void> {
     if (this.socket) return Promise.resolve();
-    this.connecting ??= this.open(threadId).finally(() => {
+    this.connecting ??= this.open(threadId, restore).finally(() => {
       this.connecting = null;
     });
     return this.connecting;
   }
 
-  private async open(threadId: string): Promise<void> {
+  /**
+   * Rejoin a session still alive on the server (a reload, or a thread opened again):
+   * the thread as persisted (user messages never come back from the server), then its
+   * stream's events replayed from the start (what only lives there: actions, settings,
+   * commands, a reply still streaming). Resolves false, with a fresh session id, when
+   * the session has ended or is not this user's.
+   */
+  async rejoin(threadId: string, sessionId: string): Promise<boolean> {
+    // The current session stays alive for a return to its thread, unless it has none.
+    this.close(!this.store.current.threadId);
+    if (this.connecting) await this.connecting.catch(() => undefined);
+    this.sessionId = sessionId;
+    this.store.reset();
+    let joined = false;
+    try {
+      const sent = Date.now();
+      const response = await fetch(apiUrl(`/project/thread/${encodeURIComponent(threadId)}`), {
+        credentials: 'same-origin',
+      });
+      if (response.ok && sessionId === this.sessionId) {
+        const thread = (await response.json()) as ThreadDict;
+        // Stream ids before now, by the server's clock, are replays. The Date header
+        // (whole seconds, maybe a second stale) corrects only a clock far off.
+        const date = Date.parse(response.headers.get('Date') ?? '');
+        const skew = Number.isNaN(date) ? 0 : date - (sent + Date.now()) / 2;
+        const offset = Math.abs(skew) > CLOCK_SKEW_MS ? skew : 0;
+        this.loadThread(thread);
+        this.rejoined = { since: Date.now() + offset };
+        const settled = new Promise<boolean>((resolve) => (this.settleRejoin = resolve));
+        await this.connectAs(threadId, true);
+        joined = this.socket !== null && (await settled);
+      }
+    } catch (error) {
+      console.warn('rejoining the session failed', error);
+    }
+    this.settleRejoin = null;
+    if (joined && sessionId === this.sessionId) return true;
+    if (sessionId === this.sessionId) {
+      this.close(false);
+      this.rejoined = null;
+      this.sessionId = uuid4();
+      this.store.reset();
+    }
+    forgetSession(sessionId);
+    return false;
+  }
+
+  private async open(threadId: string, restore = false): Promise<void> {
     this.closing = false;
     this.threadToResume = threadId;
     const sessionId = this.sessionId;
@@ -130,12 +198,14 @@ export class ChatSession {
     }
     if (this.socket || this.closing || sessionId !== this.sessionId) return;
     const auth: ConnectAuth = {
-      clientType: 'webapp',
+      clientType: this.options.clientType ?? 'webapp',
       sessionId,
       threadId,
       userEnv: readUserEnv(),
       chatProfile: this.options.chatProfile ? encodeURIComponent(this.options.chatProfile) : '',
     };
+    // Only this session, and its events from the start of its stream.
+    if (restore) Object.assign(auth, { restoreOnly: true, lastEventId: '0-0' });
     const socket = io(window.location.origin, {
       path: `${basePath}/ws/socket.io`,
       withCredentials: true,
@@ -150,6 +220,7 @@ export class ChatSession {
   /** Leave this session for a fresh one (new chat, or before resuming a thread). */
   async reset(threadId = ''): Promise<void> {
     this.close(true);
+    this.rejoined = null;
     this.sessionId = uuid4();
     this.store.reset();
     if (this.connecting) await this.connecting.catch(() => undefined);
@@ -160,7 +231,11 @@ export class ChatSession {
     const socket = this.socket;
     if (!socket) return;
     this.closing = true;
+    this.voice.disconnected();
     if (clear && socket.connected) socket.emit('clear_session');
+    // Cleared, the session ends; unsaid, it lives on through its grace period.
+    if (clear) forgetSession(this.sessionId);
+    this.settleRejoin?.(false);
     socket.removeAllListeners();
     socket.io.removeAllListeners();
     socket.disconnect();
@@ -226,7 +301,10 @@ export class ChatSession {
   }
 
   stop(): void {
-    if (this.emit('stop')) this.store.set({ loading: false });
+    if (!this.emit('stop')) return;
+    // The stopped reply gets no final message: end its stream here.
+    if (this.store.tree.endStreaming()) this.store.touchTree();
+    this.store.set({ loading: false });
   }
 
   editMessage(step: Step, output: string): void {
@@ -244,8 +322,7 @@ export class ChatSession {
     this.socket?.emit('chat_settings_edit', values);
   }
 
-  toggleFavorite(step: Step): void {
-    const favorite = !step.metadata?.favorite;
+  toggleFavorite(step: StepDict, favorite: boolean = !step.metadata?.favorite): void {
     this.emit('message_favorite', {
       message: { ...step, metadata: { ...(step.metadata ?? {}), favorite } },
     });
@@ -281,7 +358,7 @@ export class ChatSession {
      */
     const on = <K extends keyof ServerEvents>(
       event: K,
-      handler: (payload: ServerEvents[K], ack?: (value: unknown) => void) => void,
+      handler: (payload: ServerEvents[K], ack?: (value: unknown) => void, eventId?: unknown) => void,
     ) => {
       socket.on(event as string, (...args: unknown[]) => {
         const ack =
@@ -289,18 +366,30 @@ export class ChatSession {
             ? (args.pop() as (value: unknown) => void)
             : undefined;
         const [payload, eventId] = args;
-        handler(payload as ServerEvents[K], ack);
+        handler(payload as ServerEvents[K], ack, eventId);
         if (typeof eventId === 'string' && eventId) auth.lastEventId = eventId;
       });
     };
 
     socket.on('connect', () => {
       store.set({ connection: 'connected', connectError: null });
-      socket.emit('connection_successful');
+      if (auth.restoreOnly) {
+        // A rejoined session runs already: connection_successful would end its task
+        // and clear its ask. Later reconnects are ordinary ones.
+        delete auth.restoreOnly;
+        this.settleRejoin?.(true);
+      } else {
+        socket.emit('connection_successful');
+      }
       if (this.options.fetchFavorites) socket.emit('fetch_favorites');
     });
     socket.on('connect_error', (error: Error) => {
       const reason = error.message || 'connect_error';
+      if (auth.restoreOnly && !socket.active) {
+        // Refused (the session ended, or is someone else's): the caller falls back.
+        this.settleRejoin?.(false);
+        return;
+      }
       store.set({ connection: socket.active ? 'reconnecting' : 'failed', connectError: reason });
       if (reason === 'authentication failed') this.options.onAuthFailed?.();
       if (reason === 'authorization failed' && this.threadToResume) {
@@ -309,6 +398,7 @@ export class ChatSession {
     });
     socket.on('disconnect', (reason: string) => {
       if (this.closing) return;
+      this.voice.disconnected();
       if (this.expired) {
         this.expired = false;
         void this.reset();
@@ -320,7 +410,12 @@ export class ChatSession {
     });
 
     on('task_start', () => store.set({ loading: true }));
-    on('task_end', () => store.set({ loading: false }));
+    on('task_end', () => {
+      // A stream the task left open (stopped, or never sent) ends with it; a
+      // reconnect's task_end is undone by the next token of a stream still running.
+      if (tree.endStreaming()) store.touchTree();
+      store.set({ loading: false });
+    });
 
     const upsert = (step: StepDict) => {
       if (step && tree.upsert(step)) store.touchTree();
@@ -339,11 +434,14 @@ export class ChatSession {
 
     on('first_interaction', (data) => {
       store.set({ threadId: data.thread_id });
+      rememberSession(data.thread_id, this.sessionId);
       // Automatic reconnects then carry the thread (as Chainlit's client does).
       auth.threadId = data.thread_id;
+      if (this.options.clientType === 'copilot') reportThread(data.thread_id);
       this.options.onFirstInteraction?.(data.thread_id);
     });
-    on('resume_thread', (thread) => this.loadThread(thread));
+    // Replayed into a rejoined session, the resumed thread adds to the later one shown.
+    on('resume_thread', (thread) => this.loadThread(thread, this.rejoined !== null));
     on('resume_thread_error', (error) => {
       store.toast(String(error || t('chat.resume.error', 'Could not resume this conversation')), 'error');
     });
@@ -367,9 +465,14 @@ export class ChatSession {
     on('clear_ask', () => {
       store.set({ ask: null });
     });
-    on('call_fn', (_data, ack) => {
-      // Copilot function calls have no meaning in the full-page UI: answer at once.
-      ack?.({ error: 'call_fn is not supported by this client' });
+    on('call_fn', (data, ack) => {
+      if (this.options.clientType !== 'copilot') {
+        // Copilot function calls have no meaning in the full-page UI: answer at once.
+        ack?.({ error: 'call_fn is not supported by this client' });
+        return;
+      }
+      // The host page's `chainlit-call-fn` listener answers (copilot/widget.ts).
+      void callHost(data.name, data.args ?? {}).then((result) => ack?.(result));
     });
 
     on('element', (element) => {
@@ -414,16 +517,33 @@ export class ChatSession {
     on('token_usage', (count) =>
       store.update((s) => ({ tokenCount: s.tokenCount + (Number(count) || 0) })),
     );
-    on('toast', (data) => {
+    const replayed = (eventId: unknown) =>
+      this.rejoined !== null && typeof eventId === 'string' && streamTime(eventId) < this.rejoined.since;
+    on('toast', (data, _ack, eventId) => {
+      if (replayed(eventId)) return;
       const type = data?.type && TOAST_TYPES.includes(data.type) ? data.type : 'info';
       store.toast(String(data?.message ?? ''), type);
     });
-    on('window_message', (data) => {
+    on('window_message', (data, _ack, eventId) => {
+      if (replayed(eventId)) return;
       if (window.parent !== window) window.parent.postMessage(data, '*');
     });
+    // Voice: an answer to our own audio_start, and the app's audio. A rejoined session's
+    // replayed audio is neither played again nor allowed to turn the microphone on.
+    on('audio_connection', (state, _ack, eventId) => {
+      if (!replayed(eventId)) this.voice.connection(state);
+    });
+    on('audio_chunk', (payload, _ack, eventId) => {
+      if (!replayed(eventId)) this.voice.play(payload);
+    });
+    on('audio_interrupt', (_payload, _ack, eventId) => {
+      if (!replayed(eventId)) this.voice.interrupt();
+    });
     on('error', (data) => {
+      if (typeof data?.event === 'string' && data.event.startsWith('audio_')) this.voice.refused();
       if (data?.code === 'session_expired') {
         this.expired = true;
+        forgetSession(this.sessionId);
         store.toast(
           t('chat.status.expired', 'The conversation was lost on the server; starting a new one'),
           'warning',
@@ -436,13 +556,29 @@ export class ChatSession {
     });
   }
 
-  /** Show a persisted thread (resume_thread, or read-only views). */
-  loadThread(thread: ThreadDict): void {
+  /**
+   * Show a persisted thread (resume_thread, a rejoin, or read-only views). `merge` adds
+   * only the steps and elements not shown yet: a newer state of the thread is.
+   */
+  loadThread(thread: ThreadDict, merge = false): void {
     const store = this.store;
-    store.tree.load(thread.steps ?? []);
     const all = thread.elements ?? [];
     const metadata = (thread.metadata ?? {}) as Record<string, unknown>;
     const settings = metadata.chat_settings;
+    if (merge) {
+      store.tree.addMissing(thread.steps ?? []);
+      store.update((s) => {
+        const known = new Set([...s.elements, ...s.tasklists].map((e) => e.id));
+        const added = all.filter((e) => !known.has(e.id));
+        return {
+          elements: [...s.elements, ...added.filter((e) => e.type !== 'tasklist')],
+          tasklists: [...s.tasklists, ...added.filter((e) => e.type === 'tasklist')],
+        };
+      });
+      store.touchTree();
+      return;
+    }
+    store.tree.load(thread.steps ?? []);
     store.set({
       threadId: thread.id,
       elements: all.filter((e) => e.type !== 'tasklist'),
@@ -454,6 +590,12 @@ export class ChatSession {
     if (this.socket) (this.socket.auth as Record<string, unknown>).threadId = thread.id;
     store.touchTree();
   }
+}
+
+/** When a UI stream entry was written (server time, ms): Redis stream ids start with it. */
+export function streamTime(eventId: string): number {
+  const ms = Number(eventId.split('-')[0]);
+  return Number.isFinite(ms) ? ms : Infinity;
 }
 
 function upsertById<T extends { id: string }>(list: T[], item: T): T[] {

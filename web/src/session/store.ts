@@ -13,6 +13,7 @@ import type {
   StepDict,
   ToastItem,
 } from '../types';
+import { VOICE_OFF, type Voice } from '../audio/voiceState';
 import { EMPTY_TREE, MessageTree, type TreeSnapshot } from './tree';
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'failed';
@@ -49,6 +50,8 @@ export interface ChatState {
   tokenCount: number;
   favorites: StepDict[];
   lastError: string | null;
+  /** The microphone: off, waiting for the app's answer, or recording. */
+  voice: Voice;
 }
 
 export function initialState(): ChatState {
@@ -71,6 +74,7 @@ export function initialState(): ChatState {
     tokenCount: 0,
     favorites: [],
     lastError: null,
+    voice: VOICE_OFF,
   };
 }
 

@@ -58,6 +58,21 @@ describe('MessageTree', () => {
     expect(snap.kids.get('a')).toEqual([]);
   });
 
+  it('ends open streams, leaving finished steps and old snapshots alone', () => {
+    const tree = new MessageTree();
+    tree.upsert({ ...step('a'), streaming: true });
+    tree.upsert(step('b', null, 'done'));
+    tree.token('a', 'partial', false, false);
+    const before = tree.snapshot();
+    expect(tree.endStreaming()).toBe(true);
+    const after = tree.snapshot();
+    expect(before.nodes.get('a')?.streaming).toBe(true);
+    expect(after.nodes.get('a')).toMatchObject({ streaming: false, output: 'partial' });
+    expect(after.nodes.get('b')).toBe(before.nodes.get('b'));
+    expect(tree.endStreaming()).toBe(false);
+    expect(tree.snapshot()).toBe(after);
+  });
+
   it('takes no step without an id, and gives every step an output', () => {
     const tree = new MessageTree();
     expect(tree.upsert({ name: 'nameless', output: 'x' })).toBe(false);

@@ -86,6 +86,21 @@ export class MessageTree {
     return true;
   }
 
+  /**
+   * End every stream still open: its run is over (task_end) or the user stopped it, so
+   * no final message will come to close it. True when something changed.
+   */
+  endStreaming(): boolean {
+    let changed = false;
+    for (const [id, node] of this.nodes) {
+      if (!node.streaming) continue;
+      const mutable = this.mutableNode(id);
+      if (mutable) mutable.streaming = false;
+      changed = true;
+    }
+    return changed;
+  }
+
   patch(id: string, fields: Partial<Step>): void {
     const node = this.mutableNode(id);
     if (node) Object.assign(node, fields);
@@ -132,6 +147,12 @@ export class MessageTree {
     this.clear();
     const sorted = [...steps].sort((a, b) => time(a) - time(b));
     for (const step of sorted) this.upsert({ ...step, streaming: false });
+  }
+
+  /** Add the steps of a persisted thread that are not known yet, leaving the others. */
+  addMissing(steps: StepDict[]): void {
+    const sorted = [...steps].sort((a, b) => time(a) - time(b));
+    for (const step of sorted) if (step.id && !this.nodes.has(step.id)) this.upsert({ ...step, streaming: false });
   }
 
   snapshot(): TreeSnapshot {
