@@ -1,16 +1,11 @@
-"""Dockerfiles follow the image rules; the dashboard and docs name metrics that exist."""
+"""Dockerfiles follow the image rules (metric names: test_metric_names.py)."""
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 
 import pytest
-import redis
 
-from switchboard.names import RedisNames
-from switchboard.ops import RedisCollector
 from tests.deploy.support import DEPLOY, ENV_EXAMPLE, dockerfile_stages, load_compose, read_env_file
 from tests.support.fixtures import REPO
 
@@ -107,67 +102,3 @@ def test_gateway_images_carry_the_public_folder_where_the_gateway_reads_it() -> 
     example = (DEPLOY / "examples" / "gateway-app.Dockerfile").read_text()
     assert re.search(r"^FROM \$\{GATEWAY_IMAGE\}$", example, re.M)
     assert re.search(r"^COPY public/ /app/public/$", example, re.M)
-
-
-def _documented_metrics() -> dict[str, str]:
-    """Rows of the metrics table in docs/operations.md: name -> who exports it."""
-    rows = {}
-    for line in DOCS.read_text().splitlines():
-        match = re.match(r"\|\s*`(switchboard_[a-z_]+)`\s*\|[^|]*\|\s*([^|]+?)\s*\|", line)
-        if match:
-            rows[match.group(1)] = match.group(2)
-    return rows
-
-
-def _exported_in(folder: Path) -> set[str]:
-    names = set()
-    for source in folder.rglob("*.py"):
-        names |= set(re.findall(r'"(switchboard_[a-z_]+)"', source.read_text()))
-    return names
-
-
-def test_dashboard_queries_documented_metrics() -> None:
-    dashboard = json.loads((DEPLOY / "grafana" / "switchboard.json").read_text())
-    documented = _documented_metrics()
-    queried = set()
-    for panel in dashboard["panels"]:
-        for target in panel.get("targets", []):
-            queried |= set(
-                re.findall(r"\b(switchboard_[a-z_]+?)(?:_bucket|_total)?\b", target["expr"])
-            )
-    base = {re.sub(r"_(bucket|total)$", "", name) for name in documented}
-    missing = {name for name in queried if name not in documented and name not in base}
-    assert not missing, f"dashboard metrics missing from docs/operations.md: {sorted(missing)}"
-    titles = " ".join(p["title"].lower() for p in dashboard["panels"])
-    for topic in (
-        "queue depth",
-        "oldest",
-        "wait",
-        "run time",
-        "sockets",
-        "ui events",
-        "lag",
-        "dead letters",
-        "asks",
-    ):
-        assert topic in titles, topic
-
-
-def test_documented_metrics_exist_where_the_docs_say(redis_url: str, redis_prefix: str) -> None:
-    documented = _documented_metrics()
-    client = redis.Redis.from_url(redis_url)
-    try:
-        exporter = {m.name for m in RedisCollector(client, RedisNames(redis_prefix)).collect()}
-    finally:
-        client.close()
-    services = {s: _exported_in(REPO / "services" / s / "src") for s in ("gateway", "persistence")}
-    for name, source in documented.items():
-        family = re.sub(r"_total$", "", name)
-        if source.startswith("exporter"):
-            assert name in exporter, name
-        elif source.startswith(("gateway", "persistence")):
-            service = source.split()[0]
-            assert name in services[service] or family in services[service], (name, source)
-        else:
-            assert "not yet" in source, f"{name}: say who exports it ({source!r})"
-    assert exporter <= set(documented), sorted(exporter - set(documented))

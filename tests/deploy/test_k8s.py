@@ -1,10 +1,13 @@
-"""deploy/k8s: both overlays rendered by kustomize, valid against the Kubernetes 1.30 schemas
-(strict), and holding the properties operators rely on."""
+"""deploy/k8s: both overlays rendered by kustomize, with and without the opt-in components,
+valid against the Kubernetes 1.30 schemas (strict), and holding the properties operators
+rely on. Monitoring and autoscaling: test_k8s_monitoring.py; NetworkPolicies:
+test_k8s_network.py."""
 
 from __future__ import annotations
 
 import ipaddress
 import json
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -12,11 +15,22 @@ import kubernetes_validate.utils as kv
 import pytest
 import yaml
 
+from tests.deploy.k8s_model import render_tree
 from tests.deploy.support import DEPLOY, K8S, K8S_VERSION, OVERLAYS, SCHEMAS, kustomize
 
 HTTP_SERVICES = ("gateway", "sessions", "auth", "persistence")
 # Custom resources kubernetes-validate has no schema for, each with a schema of its own here.
-CRD_SCHEMAS = {("keda.sh/v1alpha1", "ScaledObject"): SCHEMAS / "keda-scaledobject.json"}
+CRD_SCHEMAS = {
+    ("keda.sh/v1alpha1", "ScaledObject"): SCHEMAS / "keda-scaledobject.json",
+    ("monitoring.coreos.com/v1", "PodMonitor"): SCHEMAS / "podmonitor.json",
+    ("monitoring.coreos.com/v1", "PrometheusRule"): SCHEMAS / "prometheusrule.json",
+}
+# What an overlay may opt into (deploy/k8s/components), each set rendered with both overlays.
+COMPONENT_SETS = (
+    (),
+    ("prometheus-operator",),
+    ("prometheus-operator", "worker-egress-https", "auth-egress-https"),
+)
 
 Docs = list[dict[str, Any]]
 
@@ -46,12 +60,23 @@ def _matches(selector: dict[str, str], labels: dict[str, str]) -> bool:
     return all(labels.get(key) == value for key, value in selector.items())
 
 
-def test_every_resource_is_valid_for_kubernetes_1_30(rendered: tuple[str, Docs]) -> None:
-    overlay, docs = rendered
+def test_components_are_all_rendered() -> None:
+    shipped = {path.name for path in (K8S / "components").iterdir() if path.is_dir()}
+    assert shipped == {name for names in COMPONENT_SETS for name in names}
+
+
+@pytest.mark.parametrize("components", COMPONENT_SETS, ids=lambda c: "+".join(c) or "plain")
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_resource_is_valid_for_kubernetes_1_30(
+    overlay: str, components: tuple[str, ...], tmp_path: Path
+) -> None:
+    docs = render_tree(tmp_path, overlay, components)
+    kinds = {doc["kind"] for doc in docs}
+    assert ("PodMonitor" in kinds) == ("prometheus-operator" in components)
     errors = []
     for doc in docs:
         crd = CRD_SCHEMAS.get((doc["apiVersion"], doc["kind"]))
-        where = f"{overlay}: {doc['kind']}/{doc['metadata']['name']}"
+        where = f"{overlay}+{components}: {doc['kind']}/{doc['metadata']['name']}"
         try:
             if crd is not None:
                 jsonschema.validate(doc, json.loads(crd.read_text()))
@@ -162,27 +187,6 @@ def test_ingress_carries_websockets_to_the_gateway_only(rendered: tuple[str, Doc
     )
 
 
-def test_network_policies_admit_outside_traffic_to_the_gateway_only(
-    rendered: tuple[str, Docs],
-) -> None:
-    _, docs = rendered
-    policies = _find(docs, "NetworkPolicy")
-    deny = [p for p in policies if p["spec"]["podSelector"] == {} and "ingress" not in p["spec"]]
-    assert deny, "no default-deny ingress policy"
-    for policy in policies:
-        for rule in policy["spec"].get("ingress", []):
-            for peer in rule["from"]:
-                namespace = peer.get("namespaceSelector", {}).get("matchLabels", {})
-                source = namespace.get("kubernetes.io/metadata.name")
-                if source is None:
-                    assert "podSelector" in peer, policy["metadata"]["name"]
-                elif source == "ingress-nginx":
-                    selector = policy["spec"]["podSelector"]["matchLabels"]
-                    assert selector["app.kubernetes.io/component"] == "gateway"
-                else:
-                    assert source == "monitoring"
-
-
 def test_autoscaling_targets_exist(rendered: tuple[str, Docs]) -> None:
     _, docs = rendered
     hpa = _one(docs, "HorizontalPodAutoscaler", "switchboard-gateway")
@@ -190,25 +194,41 @@ def test_autoscaling_targets_exist(rendered: tuple[str, Docs]) -> None:
     assert hpa["spec"]["metrics"][0]["resource"]["name"] == "cpu"
     scaled = _one(docs, "ScaledObject", "switchboard-worker")
     target = _one(docs, "Deployment", scaled["spec"]["scaleTargetRef"]["name"])
-    namespace = target["metadata"]["namespace"]
-    query = scaled["spec"]["triggers"][0]["metadata"]["query"]
-    assert query == f'max(switchboard_queue_depth{{namespace="{namespace}"}})'
     # Autoscaled deployments leave `replicas` to their autoscaler.
     assert "replicas" not in target["spec"]
     assert "replicas" not in _one(docs, "Deployment", "switchboard-gateway")["spec"]
 
 
-def test_migration_job_runs_both_migrations_before_services_skip_theirs(
-    rendered: tuple[str, Docs],
-) -> None:
+def _secret_refs(container: dict[str, Any]) -> dict[str, Any]:
+    return {
+        var["name"]: var["valueFrom"]["secretKeyRef"]
+        for var in container.get("env", [])
+        if "secretKeyRef" in var.get("valueFrom", {})
+    }
+
+
+def test_services_migrate_their_schema_before_they_start(rendered: tuple[str, Docs]) -> None:
+    """Each service that owns a database migrates it in an init container: no replica serves
+    before its schema exists, and the service itself never migrates (--no-migrate)."""
     _, docs = rendered
-    job = _one(docs, "Job", "switchboard-migrate")["spec"]["template"]["spec"]
-    commands = [c["command"] for c in job["initContainers"] + job["containers"]]
-    assert ["python", "-m", "switchboard_persistence", "migrate"] in commands
-    assert ["python", "-m", "switchboard_auth", "migrate"] in commands
-    for service in ("persistence", "auth"):
-        deployment = _one(docs, "Deployment", f"switchboard-{service}")
-        assert "--no-migrate" in deployment["spec"]["template"]["spec"]["containers"][0]["command"]
+    assert not _find(docs, "Job", "switchboard-migrate")
+    for service, database in (
+        ("persistence", "SWITCHBOARD_DATABASE_URL"),
+        ("auth", "SWITCHBOARD_AUTH_DATABASE_URL"),
+    ):
+        pod = _one(docs, "Deployment", f"switchboard-{service}")["spec"]["template"]["spec"]
+        (main,) = pod["containers"]
+        (init,) = pod["initContainers"]
+        module = f"switchboard_{service}"
+        assert init["command"] == ["python", "-m", module, "migrate"]
+        assert main["command"] == ["python", "-m", module, "serve", "--no-migrate"]
+        assert init["image"] == main["image"]
+        assert init["envFrom"] == main["envFrom"]
+        assert _secret_refs(init)[database] == _secret_refs(main)[database]
+    # Services without a database start at once.
+    for service in ("gateway", "sessions", "worker", "exporter"):
+        pod = _one(docs, "Deployment", f"switchboard-{service}")["spec"]["template"]["spec"]
+        assert "initContainers" not in pod, service
 
 
 def test_dev_runs_backends_as_statefulsets_and_prod_has_none() -> None:
@@ -232,22 +252,9 @@ def test_gateway_operations_port_is_probed_and_scraped_but_never_routed(
     assert env["SWITCHBOARD_GATEWAY_OPS_PORT"] == str(ports["ops"])
     assert container["readinessProbe"]["httpGet"]["port"] == "ops"
     assert gateway["metadata"]["annotations"]["prometheus.io/port"] == str(ports["ops"])
-    # Neither the Service the Ingress uses nor the ingress-nginx policy carries it.
+    # The Service the Ingress uses does not carry it (NetworkPolicies: test_k8s_network.py).
     service = _one(docs, "Service", "switchboard-gateway")
     assert [p["targetPort"] for p in service["spec"]["ports"]] == ["http"]
-    for policy in _find(docs, "NetworkPolicy"):
-        for rule in policy["spec"].get("ingress", []):
-            sources = {
-                peer.get("namespaceSelector", {})
-                .get("matchLabels", {})
-                .get("kubernetes.io/metadata.name")
-                for peer in rule["from"]
-            }
-            names = {p["port"] for p in rule.get("ports", [])}
-            if "ingress-nginx" in sources:
-                assert names == {"http"}, policy["metadata"]["name"]
-            if "monitoring" in sources:
-                assert "ops" in names, policy["metadata"]["name"]
 
 
 def test_gateway_trusts_forwarding_headers_from_a_documented_range_only(
