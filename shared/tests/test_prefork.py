@@ -21,6 +21,11 @@ if mode == "exit":
     sys.exit(int(sys.argv[2]))
 if mode == "raise":
     raise RuntimeError("boom")
+if mode == "echo":
+    line = sys.stdin.readline().strip()
+    print("out", line)
+    print("err", line, file=sys.stderr)
+    sys.exit(4)
 time.sleep(60)
 """
 
@@ -55,6 +60,18 @@ def test_runs_the_module_with_its_own_args_env_and_log(
     other = server.spawn(module, ["exit", "0"], _env(tmp_path), tmp_path / "two.log")
     assert other.wait(timeout=20) == 0
     assert "env None" in (tmp_path / "two.log").read_text()
+
+
+def test_run_gives_input_and_captures_output_as_subprocess_run_does(
+    server: PreforkServer, module: str, tmp_path: Path
+) -> None:
+    done = server.run(module, ["echo"], _env(tmp_path), input="hello\n", timeout=20)
+    assert done.returncode == 4
+    assert done.stdout.splitlines()[-1] == "out hello"
+    assert done.stderr == "err hello\n"
+    # Without input the tool reads an empty standard input, as with ``input=None``.
+    empty = server.run(module, ["echo"], _env(tmp_path), timeout=20)
+    assert empty.stdout.splitlines()[-1] == "out " and empty.stderr == "err \n"
 
 
 def test_an_exception_exits_1_with_its_traceback_in_the_log(

@@ -19,6 +19,7 @@ from switchboard.stack import free_port
 from tests.support.client import ChainlitClient
 from tests.support.fixtures import REPO, TEST_APPS, StackFactory
 from tests.support.oauth_provider import CLIENT_ID, CLIENT_SECRET
+from tests.support.users_cli import run_users
 
 SECRET = "test-auth-secret-" + "x" * 40
 PASSWORD = "correct horse battery"
@@ -284,21 +285,22 @@ async def test_oauth_failures_redirect_to_login(auth_stack: Any) -> None:
 
 
 def _users(stack: Any, *args: str, password: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, **stack.env()}
-    return subprocess.run(
-        [sys.executable, "-m", "switchboard.cli", "users", *args],
-        input=(password + "\n") if password is not None else None,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    return run_users(stack, *args, password=password)
 
 
-@pytest.mark.timeout(300)  # nine CLI processes, each a fresh interpreter
+@pytest.mark.timeout(300)
 async def test_users_cli_end_to_end(make_stack: StackFactory) -> None:
     stack = make_stack(TEST_APPS / "store_app.py", extra_env={"CHAINLIT_AUTH_SECRET": SECRET})
-    added = _users(stack, "add", "erin", "--display-name", "Erin", password="s3cret-passphrase")
+    # The first run goes through ``switchboard users`` as a user types it.
+    added = run_users(
+        stack,
+        "add",
+        "erin",
+        "--display-name",
+        "Erin",
+        password="s3cret-passphrase",
+        through_entry_point=True,
+    )
     assert added.returncode == 0, added.stderr
     assert "s3cret" not in added.stdout + added.stderr
     duplicate = _users(stack, "add", "erin", password="another-passphrase")

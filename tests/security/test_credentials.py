@@ -9,9 +9,7 @@ last user with a password silently turned login off.
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
-import sys
 import time
 import uuid
 from typing import Any
@@ -25,25 +23,18 @@ import socketio
 from switchboard.names import RedisNames
 from tests.support.client import ChainlitClient
 from tests.support.fixtures import TEST_APPS, StackFactory
+from tests.support.users_cli import run_users
 
 SECRET = "test-auth-secret-" + "c" * 40
 PASSWORD = "first-passphrase"
 NEW_PASSWORD = "second-passphrase"
 THREADS = {"pagination": {"first": 5}, "filter": {}}
-# Each test runs the users CLI a few times, each run a fresh interpreter.
 pytestmark = pytest.mark.timeout(300)
 
 
 def _users(stack: Any, *args: str, password: str | None = None) -> subprocess.CompletedProcess[str]:
     """``switchboard users ...`` against the stack's auth database and Redis."""
-    return subprocess.run(
-        [sys.executable, "-m", "switchboard.cli", "users", *args],
-        input=(password + "\n") if password is not None else None,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **stack.env()},
-        timeout=60,
-    )
+    return run_users(stack, *args, password=password)
 
 
 def _add(stack: Any, identifier: str) -> None:

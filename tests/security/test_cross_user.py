@@ -877,6 +877,35 @@ def _element_probe(method: str) -> Callable[[World], Probe]:
     )
 
 
+def _mcp_body(method: str, session_id: str) -> dict[str, Any]:
+    body: dict[str, Any] = {"sessionId": session_id, "name": "tools"}
+    if method == "POST":
+        body.update(clientType="streamable-http", url="http://127.0.0.1:9/mcp")
+    return body
+
+
+def _mcp(method: str, session_id: str) -> Probe:
+    if method == "GET":  # the session's servers, asked by query
+        return Probe(method, "/mcp", params={"sessionId": session_id})
+    return Probe(method, "/mcp", json=_mcp_body(method, session_id))
+
+
+def _mcp_probe(method: str) -> Callable[[World], Probe]:
+    return lambda w: _mcp(method, w.showing.session_id)
+
+
+def _mcp_case(method: str) -> Callable[[World], Awaitable[None]]:
+    async def check(w: World) -> None:
+        for session_id in (w.showing.session_id, w.asking.session_id):
+            await _refused(w.bob.http, _mcp(method, session_id), 401, UNAUTHORIZED)
+        await _refused(w.bob.http, _mcp(method, _new_id()), 404, SESSION_404)
+        # In his own session bob learns only that this app has MCP off.
+        own = _mcp(method, w.bob_socket.session_id)
+        await _refused(w.bob.http, own, 400, {"detail": "This app does not support MCP."})
+
+    return check
+
+
 ROUTES: dict[tuple[str, str], Route] = {
     # Public by design (Chainlit's too): nothing of a user's is behind them.
     ("HEAD", "/"): _public_route(lambda w: Probe("HEAD", "/"), 200, 200),
@@ -998,6 +1027,9 @@ ROUTES: dict[tuple[str, str], Route] = {
         401,
         _action,
     ),
+    ("GET", "/mcp"): Route(_mcp_probe("GET"), 401, _mcp_case("GET")),
+    ("POST", "/mcp"): Route(_mcp_probe("POST"), 401, _mcp_case("POST")),
+    ("DELETE", "/mcp"): Route(_mcp_probe("DELETE"), 401, _mcp_case("DELETE")),
     ("PUT", "/project/element"): Route(_element_probe("PUT"), 401, _put_element),
     ("DELETE", "/project/element"): Route(_element_probe("DELETE"), 401, _delete_element),
 }

@@ -24,6 +24,7 @@ import selectors
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -133,6 +134,47 @@ class PreforkServer:
             raise RuntimeError(f"prefork server could not start {module}: {reply}")
         return ForkedProcess(self, int(reply["pid"]), [module, *args])
 
+    def run(
+        self,
+        module: str,
+        args: Sequence[str],
+        env: dict[str, str],
+        *,
+        input: str | None = None,
+        timeout: float = 60.0,
+    ) -> subprocess.CompletedProcess[str]:
+        """``subprocess.run([python, -m, module, *args], input=..., capture_output=True,
+        text=True)`` as a fork: a command-line tool run many times costs no start-up."""
+        with tempfile.TemporaryDirectory(prefix="prefork-run-") as folder:
+            streams = {name: Path(folder) / name for name in ("stdin", "stdout", "stderr")}
+            streams["stdin"].write_text(input or "")
+            request = {
+                "module": module,
+                "args": list(args),
+                "env": env,
+                "log": str(streams["stdout"]),
+                "stdin": str(streams["stdin"]),
+                "stderr": str(streams["stderr"]),
+                "cwd": os.getcwd(),
+            }
+            with self._lock:
+                self._send(request)
+                reply = self._reply(timeout=30)
+            if "pid" not in reply:
+                raise RuntimeError(f"prefork server could not start {module}: {reply}")
+            process = ForkedProcess(self, int(reply["pid"]), [module, *args])
+            try:
+                code = process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                raise
+            return subprocess.CompletedProcess(
+                [module, *args],
+                code,
+                streams["stdout"].read_text(),
+                streams["stderr"].read_text(),
+            )
+
     def exit_code(self, pid: int) -> int | None:
         with self._changed:
             return self._codes.get(pid)
@@ -210,14 +252,18 @@ def _child(request: dict[str, Any], closing: Sequence[int], started: int) -> int
         import ctypes
 
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.close(null)
+    source = os.open(request.get("stdin") or os.devnull, os.O_RDONLY)
+    os.dup2(source, 0)
+    os.close(source)
     log = request.get("log")
     out = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644) if log else os.dup(2)
+    errors = request.get("stderr")
+    err = os.open(errors, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644) if errors else out
     os.dup2(out, 1)
-    os.dup2(out, 2)
+    os.dup2(err, 2)
     os.close(out)
+    if err != out:
+        os.close(err)
     sys.stdin = open(0, closefd=False)  # noqa: SIM115 - the process's own stdin
     sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
     sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115

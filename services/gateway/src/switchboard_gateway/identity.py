@@ -5,11 +5,14 @@ revocation list (logout) and the user's current credential version (password
 change, removal, role change), in one round trip, so a token ends on every
 gateway at once. A version missing from Redis (expired, or Redis restarted)
 is asked of the auth service, which answers from its database and caches it.
-Whether login is required comes from the auth service, cached briefly.
+Whether login is required comes from the auth service, cached briefly; when
+the cache lapses, concurrent callers share one request (a burst of connects
+would otherwise send one each).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Mapping
@@ -73,11 +76,19 @@ class GatewayIdentity:
         self.secret = secret
         self.cookie_name = cookie_name
         self._policy: tuple[float, bool] = (0.0, False)
+        self._asking: asyncio.Future[bool] | None = None
 
     async def login_required(self) -> bool:
         at, required = self._policy
         if time.monotonic() - at < _POLICY_TTL_S:
             return required
+        if self._asking is None or self._asking.done():
+            self._asking = asyncio.ensure_future(self._ask_policy())
+        # Shielded: one caller going away (a socket closed mid-connect) must not cancel
+        # the request the others wait on.
+        return await asyncio.shield(self._asking)
+
+    async def _ask_policy(self) -> bool:
         try:
             response = await self.auth.get("/auth/config")
             response.raise_for_status()
