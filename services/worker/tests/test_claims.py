@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import redis.asyncio as aioredis
 
-from switchboard_worker.claims import JobClaims
+from switchboard.names import RedisNames
+from switchboard_worker.claims import AFFINITY_MS, JobClaims
 
 
 async def test_due_jobs_not_running_are_claimed_in_order_up_to_the_limit(
@@ -28,3 +29,29 @@ async def test_due_jobs_not_running_are_claimed_in_order_up_to_the_limit(
     assert await claims.claim(listed, 10, 60_000, now + 10_000) == [("later", now + 5_000)]
     assert await claims.claim(listed, 10, 60_000, now + 10_000) == []
     assert await claims.claim([], 10, 60_000, now) == []
+
+
+async def test_a_session_whose_mcp_servers_another_live_worker_holds_waits_for_it(
+    redis_client: aioredis.Redis, redis_prefix: str
+) -> None:
+    names = RedisNames(redis_prefix)
+    prefix = f"{redis_prefix}:in-progress:"
+    me = JobClaims(redis_client, names.queue, prefix, names=names, worker_id="me")
+    holder = JobClaims(redis_client, names.queue, prefix, names=names, worker_id="holder")
+    now = 1_000_000
+    await redis_client.zadd(names.queue, {"s1:e1": now - 100, "s2:e1": now - 100})
+    await redis_client.set(names.mcp_holder("s1"), "holder")
+    await redis_client.set(names.worker_beat("holder"), b'{"id":"holder","draining":false}')
+
+    # Another worker leaves s1 to its holder; s2 has no holder and goes to anyone.
+    assert await me.claim(["s1:e1", "s2:e1"], 10, 60_000, now) == [("s2:e1", now - 100)]
+    assert await holder.claim(["s1:e1"], 10, 60_000, now) == [("s1:e1", now - 100)]
+
+    # Past the affinity window, or with the holder draining or gone, anyone takes it.
+    await redis_client.zadd(names.queue, {"s1:e2": now - 100, "s1:e3": now - 100})
+    assert await me.claim(["s1:e2"], 10, 60_000, now - 100 + AFFINITY_MS) == [("s1:e2", now - 100)]
+    await redis_client.set(names.worker_beat("holder"), b'{"id":"holder","draining":true}')
+    assert await me.claim(["s1:e3"], 10, 60_000, now) == [("s1:e3", now - 100)]
+    await redis_client.zadd(names.queue, {"s1:e4": now - 100})
+    await redis_client.delete(names.worker_beat("holder"))
+    assert await me.claim(["s1:e4"], 10, 60_000, now) == [("s1:e4", now - 100)]

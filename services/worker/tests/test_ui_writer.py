@@ -10,14 +10,18 @@ import pytest
 import redis.asyncio as aioredis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from switchboard.aio import resolved
 from switchboard.names import RedisNames
 from switchboard.schema.envelope import Envelope
 from switchboard.schema.events import (
+    NewMessage,
     StreamToken,
     StreamTokenPayload,
     TaskEnd,
     TaskStart,
 )
+from switchboard.schema.persist import StepUpsert, ThreadUpsert, ThreadUpsertPayload
+from switchboard.schema.steps import StepDict
 from switchboard.streams import Streams
 from switchboard_worker.ui_writer import MAX_MERGED_CHARS, UiWriter
 
@@ -173,3 +177,25 @@ async def test_merged_tokens_stay_below_the_event_size_cap(streams: Streams) -> 
     assert texts(events) == "".join(big)
     assert all(len(e["payload"]["token"]) <= MAX_MERGED_CHARS for e in events)  # type: ignore[index]
     assert len(events) < 50
+
+
+async def test_a_step_is_stored_in_the_pipeline_that_shows_it(streams: Streams) -> None:
+    writer = UiWriter(streams)
+    before = await streams.redis.xlen(streams.names.persist_stream)
+    fresh, talked = str(uuid.uuid4()), str(uuid.uuid4())
+    await resolved(streams.redis.hset(streams.names.session(fresh), "record", "{}"))
+    await streams.first_interaction(
+        talked, ThreadUpsert(session_id=talked, payload=ThreadUpsertPayload())
+    )
+    for session_id in (fresh, talked):
+        step = StepDict.model_validate({"id": session_id, "name": "s", "type": "run"})
+        writer.enqueue_persist(StepUpsert(session_id=session_id, payload=step))
+        await writer.emit(NewMessage(session_id=session_id, payload=step))
+
+    # Shown, and stored with it: deferred before the first interaction, else on the stream.
+    assert [e["type"] for e in await written(streams, fresh)] == ["new_message"]
+    assert [e["type"] for e in await written(streams, talked)] == ["new_message"]
+    assert await resolved(streams.redis.llen(streams.names.deferred(fresh))) == 1
+    entries = await streams.redis.xrange(streams.names.persist_stream, count=100_000)
+    stored = [orjson.loads(f[b"e"]) for _, f in entries[before:]]
+    assert [(e["type"], e["session_id"]) for e in stored][-1] == ("step_upsert", talked)

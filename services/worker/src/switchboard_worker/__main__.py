@@ -92,6 +92,10 @@ def main(argv: list[str] | None = None) -> None:
         # keeps the process (and its container) from ever looking ready.
         logger.error("%s", exc, exc_info=exc.__cause__)
         raise SystemExit(1) from None
+    from switchboard_worker.metrics import serve_metrics
+
+    # Before the app's on_app_startup runs: a port already taken stops the worker here.
+    serve_metrics(settings.metrics_host, settings.metrics_port)
     worker.run()
 
 

@@ -19,11 +19,13 @@ from switchboard.names import RedisNames
 from switchboard.reconnect import RedisBackoff
 from switchboard.schema.manifest import AppManifest
 from switchboard.sdk.callbacks import AppCallbacks, call_user_function
+from switchboard.sealing import SecretSealer
 from switchboard.streams import APP_CALL_FUNCTION, JOB_FUNCTION, Streams
 from switchboard_worker.app_calls import AppCaller, run_app_call
 from switchboard_worker.control import listen_control
 from switchboard_worker.errors import LoginSecretMissing, NoAppModule
 from switchboard_worker.loader import load_app
+from switchboard_worker.mcp_pool import McpLimits
 from switchboard_worker.runner import SessionRunner
 from switchboard_worker.settings import WorkerSettings
 from switchboard_worker.tasks import SessionDrainer, run_session
@@ -67,13 +69,27 @@ def load_checked_app(settings: WorkerSettings) -> tuple[AppCallbacks, AppConfig]
 def create_worker(settings: WorkerSettings) -> WakeableWorker:
     app, config = load_checked_app(settings)
     names = settings.names
+    worker_id = settings.worker_id or default_worker_id(os.getpid())
 
     async def on_startup(ctx: dict[str, Any]) -> None:
         redis = ctx["redis"]
         streams = Streams(redis, names, config.project.session_timeout)
         threads = PersistenceClient(settings.persistence_url, settings.require_service_secret())
         ctx["threads"] = threads
-        runner = SessionRunner(streams, app, config, threads)
+        runner = SessionRunner(
+            streams,
+            app,
+            config,
+            threads,
+            worker_id=worker_id,
+            sealer=SecretSealer(settings.require_service_secret()),
+            mcp_limits=McpLimits(
+                connect_timeout_s=settings.mcp_connect_timeout,
+                call_timeout_s=settings.mcp_call_timeout,
+                max_result_bytes=settings.mcp_max_result_bytes,
+                max_stdio=settings.mcp_max_stdio,
+            ),
+        )
         drainer = SessionDrainer(redis, names, runner, settings.lock_ttl_ms)
         ctx["drainer"] = drainer
         ctx["app_caller"] = AppCaller(redis, names, app)
@@ -82,6 +98,7 @@ def create_worker(settings: WorkerSettings) -> WakeableWorker:
                 _keep_manifest(redis, names, app.manifest(config.ui.name), settings.manifest_ttl)
             ),
             asyncio.create_task(listen_control(redis, names.control, drainer)),
+            asyncio.create_task(_keep_mcp_holders(runner)),
         ]
         # Chainlit runs these in the server's lifespan; here, once per worker process.
         startup = app.get("on_app_startup")
@@ -99,6 +116,13 @@ def create_worker(settings: WorkerSettings) -> WakeableWorker:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if "drainer" in ctx:
+            try:
+                await ctx["drainer"].runner.mcp_shutdown()
+            except Exception:
+                logger.exception("mcp servers not closed cleanly")
+        if "drainer" in ctx:
+            ctx["drainer"].stop()
         if "threads" in ctx:
             await ctx["threads"].aclose()
 
@@ -122,7 +146,7 @@ def create_worker(settings: WorkerSettings) -> WakeableWorker:
         job_completion_wait=settings.shutdown_grace,
         health_check_interval=settings.heartbeat_interval,
         names=names,
-        worker_id=settings.worker_id or default_worker_id(os.getpid()),
+        worker_id=worker_id,
     )
 
 
@@ -142,3 +166,20 @@ async def _keep_manifest(redis: Any, names: RedisNames, manifest: AppManifest, t
             continue
         backoff.succeeded()
         await asyncio.sleep(min(ttl / 3, MANIFEST_PERIOD_S))
+
+
+# The MCP holder keys are refreshed this often (they lapse after HOLDER_TTL_S).
+MCP_HOLDER_PERIOD_S = 10.0
+
+
+async def _keep_mcp_holders(runner: SessionRunner) -> None:
+    """Name this worker as the holder of its sessions' MCP servers, while it lives."""
+    backoff = RedisBackoff("mcp holders", logger)
+    while True:
+        try:
+            await runner.mcp_refresh_holders()
+        except Exception as exc:  # Redis away: the keys lapse, sessions may move
+            await backoff.wait(exc)
+            continue
+        backoff.succeeded()
+        await asyncio.sleep(MCP_HOLDER_PERIOD_S)

@@ -1,4 +1,4 @@
-"""Listen on the control channel every worker hears (stop requests)."""
+"""Listen on the control channel every worker hears (stops, MCP releases)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from redis.asyncio import Redis
 
 from switchboard.pubsub import subscribe_forever
-from switchboard.schema.control import control_adapter
+from switchboard.schema.control import McpRelease, control_adapter
 from switchboard_worker.tasks import SessionDrainer
 
 __all__ = ("listen_control",)
@@ -27,7 +27,10 @@ async def listen_control(redis: Redis, channel: str, drainer: SessionDrainer) ->
             logger.warning("malformed control message ignored")
             return
         # Each on its own task: handling a stop may drain a session's inbox.
-        task = asyncio.create_task(drainer.on_stop(request))
+        if isinstance(request, McpRelease):
+            task = asyncio.create_task(drainer.runner.mcp_release(request))
+        else:
+            task = asyncio.create_task(drainer.on_stop(request))
         handlers.add(task)
         task.add_done_callback(handlers.discard)
 

@@ -63,7 +63,13 @@ class RedisEmitter:
         await self._writer.flush()
 
     async def persist(self, event: Envelope) -> None:
-        await self._streams.persist(event)
+        """Queue ``event`` ahead of whatever is emitted next (see ``UiWriter``).
+
+        It returns without waiting, so a step's persistence and UI events are queued
+        together in call order and written in one pipeline, persistence first; the
+        next emit, flush or the end of the callback writes it.
+        """
+        self._writer.enqueue_persist(event)
 
     async def ask(self, event: Ask) -> Any:
         sid = event.session_id

@@ -11,6 +11,7 @@ import json
 import logging
 from typing import Any
 
+from switchboard.replies import send_reply
 from switchboard.schema.depth import MAX_JSON_DEPTH, json_depth
 from switchboard.schema.events import (
     AudioConnection,
@@ -47,7 +48,6 @@ __all__ = ("CallbackFlows",)
 
 logger = logging.getLogger(__name__)
 
-REPLY_TTL_S = 120
 METADATA_LIMIT = 1_048_576
 
 
@@ -237,7 +237,6 @@ class CallbackFlows(RunnerBase):
 
     async def _action(self, ctx: SessionContext, item: ActionInput) -> None:
         action = item.payload.action
-        reply_key = self.streams.names.reply(ctx.session_id, item.payload.reply_id)
         callback = self.app.actions.get(action.name)
         if callback is None:
             reply = Reply(
@@ -255,10 +254,9 @@ class CallbackFlows(RunnerBase):
                 reply = Reply(ok=False, status=500, detail=str(exc))
             finally:
                 await ctx.emitter.flush()
-        async with self.streams.redis.pipeline(transaction=True) as pipe:
-            pipe.rpush(reply_key, reply.model_dump_json())
-            pipe.expire(reply_key, REPLY_TTL_S)
-            await pipe.execute()
+        await send_reply(
+            self.streams.redis, self.streams.names, ctx.session_id, item.payload.reply_id, reply
+        )
 
     async def _task(self, hook: str, ctx: SessionContext, *args: Any) -> None:
         """Chainlit's ``with_task``: task events around the hook, errors as a message."""

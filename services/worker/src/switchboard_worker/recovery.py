@@ -2,7 +2,9 @@
 
 A stop cancels the running callback wherever it runs and calls ``on_stop``; a
 worker that died leaves its input in the session's ``current`` hash, and the
-next worker to hold the session reports it as failed.
+next worker to hold the session runs it again if the app said that is safe
+(``@cl.on_message(retry=True)`` or ``[project] retry_lost_inputs``), otherwise
+reports it as failed, on screen and in the thread.
 """
 
 from __future__ import annotations
@@ -12,65 +14,107 @@ import logging
 import uuid
 
 from switchboard.aio import resolved
+from switchboard.schema.envelope import Envelope
 from switchboard.schema.events import (
     NewMessage,
     TaskEnd,
     UpdateMessage,
 )
+from switchboard.schema.jobs import MessageInput, SessionInput, session_input_adapter
 from switchboard.schema.persist import StepUpsert
 from switchboard.schema.steps import StepDict, utc_now_iso
 from switchboard.sdk.callbacks import call_user_function
 from switchboard.sdk.context import bind_context
 from switchboard.sdk.message import Message
+from switchboard.ui_streams import PersistEntry
 from switchboard_worker.base import RunnerBase
 
-__all__ = ("STOPPED_TEXT", "WORKER_LOST_TEXT", "Recovery")
+__all__ = ("MAX_RETRIES", "STOPPED_TEXT", "WORKER_LOST_RETRY_TEXT", "WORKER_LOST_TEXT", "Recovery")
 
 logger = logging.getLogger(__name__)
 
 WORKER_LOST_TEXT = "The worker running this request stopped unexpectedly. Please try again."
+WORKER_LOST_RETRY_TEXT = "The worker running this request stopped unexpectedly; running it again."
+# A lost input runs again at most this many times: an input that kills its worker
+# every time must not take the whole fleet down one worker after another.
+MAX_RETRIES = 1
 STOPPED_TEXT = "Task manually stopped."
 
 
 class Recovery(RunnerBase):
-    async def recover(self, session_id: str) -> None:
-        """Report the input a dead worker left half-done: its run step failed, task over."""
+    async def recover(self, session_id: str) -> SessionInput | None:
+        """Deal with the input a dead worker left in ``current``.
+
+        Returned (to be run again, still in ``current``) once if the app marked it
+        safe to repeat; otherwise reported as failed, live and in the thread.
+        """
         names = self.streams.names
         left = await resolved(self.streams.redis.hgetall(names.current(session_id)))
         if not left:
-            return
+            return None
+        item = self._left_input(session_id, left.get(b"input"))
+        attempts = int(left.get(b"attempts") or 0)
+        again = item is not None and attempts < MAX_RETRIES and self._retry_allowed(item)
         session = await self.load_session(session_id)
-        if session is not None:
+        raw_step = left.get(b"run_step")
+        # Nothing of a retried input was shown yet: it simply runs; no notice needed.
+        if session is not None and (raw_step or not again):
             ids = {"session_id": session_id, "thread_id": session.thread_id}
-            raw_step = left.get(b"run_step")
+            text = WORKER_LOST_RETRY_TEXT if again else WORKER_LOST_TEXT
             if raw_step:
                 step = StepDict.model_validate_json(raw_step)
                 step.isError = True
-                step.output = WORKER_LOST_TEXT
+                step.output = text
                 step.end = utc_now_iso()
-                await self.streams.emit(UpdateMessage(payload=step, **ids))
-                await self.streams.persist(StepUpsert(payload=step, **ids))
+                events: list[Envelope] = [UpdateMessage(payload=step, **ids)]
             else:
-                await self.streams.emit(
-                    NewMessage(
-                        payload=StepDict.model_validate(
-                            {
-                                "id": str(uuid.uuid4()),
-                                "threadId": session.thread_id,
-                                "parentId": None,
-                                "type": "assistant_message",
-                                "name": "Error",
-                                "output": WORKER_LOST_TEXT,
-                                "isError": True,
-                                "createdAt": utc_now_iso(),
-                            }
-                        ),
-                        **ids,
-                    )
+                step = StepDict.model_validate(
+                    {
+                        "id": str(uuid.uuid4()),
+                        "threadId": session.thread_id,
+                        "parentId": None,
+                        "type": "assistant_message",
+                        "name": "Error",
+                        "output": text,
+                        "isError": True,
+                        "createdAt": utc_now_iso(),
+                    }
                 )
-            await self.streams.emit(TaskEnd(**ids))
+                events = [NewMessage(payload=step, **ids)]
+            if not again:
+                events.append(TaskEnd(**ids))
+            # One pipeline, the stored error first: never shown without being stored.
+            await self.streams.emit_many([PersistEntry(StepUpsert(payload=step, **ids)), *events])
+        if again and session is not None:
+            async with self.streams.redis.pipeline(transaction=True) as pipe:
+                pipe.hset(names.current(session_id), "attempts", str(attempts + 1))
+                pipe.hdel(names.current(session_id), "run_step")
+                await pipe.execute()
+            logger.warning(
+                "running the input of a lost worker again",
+                extra={"session_id": session_id, "input": item.type if item else None},
+            )
+            return item
         await self.streams.redis.delete(names.current(session_id))
-        logger.warning("recovered input of a lost worker", extra={"session_id": session_id})
+        logger.warning(
+            "reported the input of a lost worker as failed", extra={"session_id": session_id}
+        )
+        return None
+
+    def _left_input(self, session_id: str, raw: bytes | None) -> SessionInput | None:
+        if not raw:
+            return None
+        try:
+            return session_input_adapter.validate_json(raw)
+        except ValueError:
+            logger.error("malformed lost input", extra={"session_id": session_id})
+            return None
+
+    def _retry_allowed(self, item: SessionInput) -> bool:
+        """``[project] retry_lost_inputs`` for every input, ``on_message(retry=True)`` for messages."""
+        if self.config.project.retry_lost_inputs:
+            return True
+        return isinstance(item, MessageInput) and "on_message" in self.app.retry_safe
 
     async def cancel_running(self, session_id: str) -> bool:
         """Chainlit's stop of a running callback: the notice, then the cancel.

@@ -30,15 +30,19 @@ from switchboard.schema.jobs import (
     SettingsUpdateInput,
     WindowMessageInput,
 )
+from switchboard.schema.mcp import McpConnectInput, McpDisconnectInput, McpSpec
 from switchboard.schema.session import SessionRecord
 from switchboard.sdk.callbacks import AppCallbacks, call_user_function
 from switchboard.sdk.context import SessionContext, bind_context
 from switchboard.sdk.types import Feedback
+from switchboard.sealing import SecretSealer
 from switchboard.session_state import SessionState, UserSessionStore
 from switchboard.streams import Streams
 from switchboard_worker.app_calls import _user
 from switchboard_worker.emitter import RedisEmitter
 from switchboard_worker.flows import CallbackFlows
+from switchboard_worker.mcp_flows import McpFlows
+from switchboard_worker.mcp_pool import McpLimits, McpPool
 from switchboard_worker.recovery import Recovery
 from switchboard_worker.threads import PersistenceClient
 from switchboard_worker.ui_writer import UiWriter
@@ -53,13 +57,28 @@ def _sent(payload: SettingsPayload) -> dict[str, Any]:
     return dict(payload.sent if payload.sent is not None else payload.settings)
 
 
-class SessionRunner(CallbackFlows, Recovery):
+class SessionRunner(CallbackFlows, McpFlows, Recovery):
     """Turns inputs into callback runs; one instance per worker process."""
 
     def __init__(
-        self, streams: Streams, app: AppCallbacks, config: AppConfig, threads: PersistenceClient
+        self,
+        streams: Streams,
+        app: AppCallbacks,
+        config: AppConfig,
+        threads: PersistenceClient,
+        *,
+        worker_id: str = "",
+        sealer: SecretSealer,
+        mcp_limits: McpLimits | None = None,
     ) -> None:
         self.streams = streams
+        self.worker_id = worker_id
+        # Opens the sealed header/env values of MCP specs read from Redis, seals them back.
+        self.sealer = sealer
+        # The MCP servers this worker holds for its sessions.
+        self.mcp = McpPool(mcp_limits or McpLimits())
+        # Each session's stored MCP specs, as loaded for its running input.
+        self._mcp_stored: dict[str, dict[str, McpSpec]] = {}
         self.threads = threads
         self.app = app
         self.config = config
@@ -134,7 +153,9 @@ class SessionRunner(CallbackFlows, Recovery):
             loop=asyncio.get_running_loop(),
             config=self.config,
             profile_config=await self._profile_config(session),
+            mcp_sessions=self.mcp.view(session.id),
         )
+        self._mcp_stored[session.id] = loaded.mcp_specs
 
         async def checkpoint() -> None:
             await self.user_sessions.save(snapshot)
@@ -160,7 +181,11 @@ class SessionRunner(CallbackFlows, Recovery):
 
     async def _run(self, ctx: SessionContext, item: SessionInput) -> None:
         bind_context(ctx)
+        stored = self._mcp_stored.pop(ctx.session_id, {})
+        if not isinstance(item, ChatEndInput) and (stored or self.mcp.specs(ctx.session_id)):
+            await self._mcp_follow(ctx, stored)
         if isinstance(item, ChatStartInput):
+            await self._mcp_configured(ctx)
             await self._chat_start(ctx)
         elif isinstance(item, ResumeInput):
             await self._resume(ctx)
@@ -182,9 +207,16 @@ class SessionRunner(CallbackFlows, Recovery):
         elif isinstance(item, WindowMessageInput):
             await self._call("on_window_message", ctx, item.payload)
         elif isinstance(item, ChatEndInput):
-            await self._chat_end(ctx)
+            try:
+                await self._chat_end(ctx)
+            finally:
+                await self._mcp_end(ctx.session_id)
         elif isinstance(item, AudioStartInput | AudioChunkInput | AudioEndInput):
             await self._audio(ctx, item)
+        elif isinstance(item, McpConnectInput):
+            await self._mcp_connect(ctx, item)
+        elif isinstance(item, McpDisconnectInput):
+            await self._mcp_disconnect(ctx, item)
 
     async def _save_user_session(self, ctx: SessionContext) -> None:
         """Store every user_session value the callback set or changed in place."""

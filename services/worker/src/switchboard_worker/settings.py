@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 
 from switchboard.config import Settings
 
@@ -17,7 +17,9 @@ class WorkerSettings(Settings):
     # Fallback poll period; normally a pub/sub wake-up starts jobs at once.
     poll_delay: float = Field(default=0.5, gt=0)
     # A session lock not refreshed for this long is taken to belong to a dead worker.
-    lock_ttl_ms: int = Field(default=10_000, ge=1000)
+    # A thread refreshes it three times per TTL, so only a dead (or frozen) process or
+    # Redis away for longer than this lets it lapse.
+    lock_ttl_ms: int = Field(default=5_000, ge=1000)
     job_timeout: float = Field(default=3600.0, gt=0)
     manifest_ttl: int = Field(default=60, ge=5)
     # On SIGTERM, running inputs get this long to finish before they are handed over.
@@ -29,3 +31,17 @@ class WorkerSettings(Settings):
     # This process's name in the fleet; unique per process by default (host, pid, a
     # random tag). Set it only per process, never for a whole scaled service.
     worker_id: str | None = Field(default=None, min_length=1, pattern=r"^[A-Za-z0-9_.:-]+$")
+    # Port of this worker's /metrics (job wait and run times). 0 serves none: a local
+    # stack runs several workers on one host. Deployments set 9101 and scrape the pod.
+    metrics_port: int = Field(
+        default=0, ge=0, le=65535, validation_alias=AliasChoices("SWITCHBOARD_WORKER_METRICS_PORT")
+    )
+    metrics_host: str = Field(
+        default="0.0.0.0", validation_alias=AliasChoices("SWITCHBOARD_WORKER_METRICS_HOST")
+    )
+    # MCP servers this worker opens for its sessions: time to connect, time limit of
+    # each request (tool call), largest tool result, most stdio children at once.
+    mcp_connect_timeout: float = Field(default=30.0, gt=0)
+    mcp_call_timeout: float = Field(default=60.0, gt=0)
+    mcp_max_result_bytes: int = Field(default=1_048_576, ge=1024)
+    mcp_max_stdio: int = Field(default=16, ge=0)

@@ -14,6 +14,10 @@ Rules kept here:
   order across event types never changes and an app that awaits ``send()`` knows
   its message is on its way.
 - Everything queued is written in one pipelined round trip per flush.
+- Persistence events queue here too (:class:`PersistEntry`), in their place: a
+  step's stored state goes in the same pipeline as, and before, its UI event, so
+  a worker killed mid-write leaves a step stored and unshown at worst, never
+  shown and lost, and storing costs no round trip of its own.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import logging
 from switchboard.schema.envelope import Envelope
 from switchboard.schema.events import StreamToken, StreamTokenPayload
 from switchboard.streams import Streams
+from switchboard.ui_streams import PersistEntry
 
 __all__ = ("MAX_MERGED_CHARS", "UiWriter")
 
@@ -41,7 +46,7 @@ class UiWriter:
     def __init__(self, streams: Streams) -> None:
         self._streams = streams
         # Events not yet handed to Redis, oldest first.
-        self._queue: list[Envelope] = []
+        self._queue: list[Envelope | PersistEntry] = []
         self._pump: asyncio.Task[None] | None = None
         self._failure: Exception | None = None
         # Counters for tests and logs: events asked for, events written.
@@ -64,6 +69,11 @@ class UiWriter:
             return
         self._queue.append(event)
         await self.flush()
+
+    def enqueue_persist(self, event: Envelope) -> None:
+        """Queue a persistence event; the next write (an emit or a flush) carries it."""
+        self._queue.append(PersistEntry(event))
+        self.emitted += 1
 
     def enqueue(self, events: list[Envelope]) -> None:
         """Queue ``events`` behind whatever is queued, without waiting."""
@@ -123,9 +133,10 @@ class UiWriter:
             except Exception as exc:
                 # Raised to the app at its next emit or flush, as a direct write would.
                 self._failure = exc
+                first = batch[0]
+                session_id = (first.event if isinstance(first, PersistEntry) else first).session_id
                 logger.warning(
-                    "ui events not written",
-                    extra={"session_id": batch[0].session_id, "events": len(batch)},
+                    "ui events not written", extra={"session_id": session_id, "events": len(batch)}
                 )
                 return
             self.written += len(batch)

@@ -10,12 +10,17 @@ and goes on, so a Redis restart costs a pause, not a worker.
 Instead of arq's one health-check key per queue, each worker beats its own key
 (:mod:`switchboard.fleet`) every ``health_check_interval`` seconds from its poll
 loop, and deletes only that key when it stops.
+
+Every job is measured (:mod:`switchboard_worker.metrics`): arq's job hooks time the
+wait for a worker and the run, and each function is wrapped to name itself and its
+outcome.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import socket
@@ -26,13 +31,14 @@ from typing import Any
 from arq.connections import create_pool
 from arq.constants import in_progress_key_prefix
 from arq.utils import timestamp_ms
-from arq.worker import Worker
+from arq.worker import Function, Worker
 
 from switchboard.fleet import Heartbeat, WorkerBeat
 from switchboard.names import RedisNames
 from switchboard.pubsub import subscribe_forever
 from switchboard.reconnect import RedisBackoff
 from switchboard_worker.claims import JobClaims
+from switchboard_worker.metrics import after_job_end, labelled, on_job_start
 
 __all__ = ("WakeableWorker",)
 
@@ -43,7 +49,19 @@ class WakeableWorker(Worker):
     def __init__(
         self, *args: Any, wake_channel: str, names: RedisNames, worker_id: str, **kwargs: Any
     ) -> None:
-        super().__init__(*args, health_check_key=names.worker_beat(worker_id), **kwargs)
+        super().__init__(
+            *args,
+            health_check_key=names.worker_beat(worker_id),
+            on_job_start=on_job_start,
+            after_job_end=after_job_end,
+            **kwargs,
+        )
+        self.functions = {
+            name: dataclasses.replace(job, coroutine=labelled(name, job.coroutine))
+            if isinstance(job, Function)
+            else job
+            for name, job in self.functions.items()
+        }
         self.wake_channel = wake_channel
         self.names = names
         self.worker_id = worker_id
@@ -103,7 +121,13 @@ class WakeableWorker(Worker):
         claimed: list[tuple[str, int]] = []
         try:
             if self._claims is None:
-                self._claims = JobClaims(self.pool, self.queue_name, in_progress_key_prefix)
+                self._claims = JobClaims(
+                    self.pool,
+                    self.queue_name,
+                    in_progress_key_prefix,
+                    names=self.names,
+                    worker_id=self.worker_id,
+                )
             claimed = await self._claims.claim(
                 [job_id.decode() for job_id in job_ids],
                 free,
