@@ -20,7 +20,7 @@ check-uv:
 install: .venv ## Install every workspace package and dev tool into .venv
 
 WEB_DIST := services/gateway/src/switchboard_gateway/static/dist/index.html
-WEB_SRC := $(shell find web/src -type f 2>/dev/null) web/index.html web/package.json web/package-lock.json web/vite.config.ts
+WEB_SRC := $(shell find web/src -type f 2>/dev/null) web/index.html web/package.json web/package-lock.json web/vite.config.ts web/vite.copilot.config.ts
 
 web/node_modules/.package-lock.json: web/package-lock.json
 	cd web && npm ci --no-audit --no-fund
@@ -46,7 +46,12 @@ TEST_WORKERS ?= 3
 test-prereqs:
 	@bash tests/prereqs.sh
 
-test: test-prereqs .venv $(WEB_DIST) ## Run the test suite in TEST_WORKERS processes (needs PostgreSQL and Redis, or Docker; see README)
+# Storage emulators from npm (Azurite) for the persistence tests.
+EMULATORS := tests/emulators/node_modules/.package-lock.json
+$(EMULATORS): tests/emulators/package-lock.json
+	cd tests/emulators && npm ci --no-audit --no-fund
+
+test: test-prereqs .venv $(WEB_DIST) $(EMULATORS) ## Run the test suite in TEST_WORKERS processes (needs PostgreSQL and Redis, or Docker; see README)
 	$(UV) run --frozen pytest -n $(TEST_WORKERS) --dist worksteal
 
 .PHONY: test-faults test-browser test-compat
@@ -58,6 +63,13 @@ test-faults: .venv ## Only the fault suite (Redis restart, PostgreSQL outage, ki
 
 test-browser: .venv $(WEB_DIST) ## Only the browser tests (headless Chromium)
 	$(UV) run --frozen pytest tests/browser
+
+.PHONY: screenshots bench-render
+screenshots: .venv $(WEB_DIST) ## Regenerate docs/screenshots/ (first page, conversation, steps, elements, settings, login, mobile)
+	$(UV) run --frozen pytest -q tests/browser/test_screenshots.py
+
+bench-render: .venv $(WEB_DIST) ## Browser frame time (p50/p95) while the UI draws a 20,000-token stream
+	$(UV) run --frozen python bench/render.py
 
 lint: .venv ## ruff
 	$(UV) run --frozen ruff check .
@@ -83,11 +95,24 @@ images: ## docker build every service image (+ the demo app's worker and gateway
 	done
 
 deploy-check: .venv ## Validate deploy/: compose schema and references, kustomize overlays, images, dashboard
-	$(UV) run --frozen pytest -q tests/deploy/test_compose_static.py tests/deploy/test_k8s.py tests/deploy/test_images_and_dashboards.py
+	$(UV) run --frozen pytest -q tests/deploy/test_compose_static.py tests/deploy/test_compose_setup.py tests/deploy/test_k8s.py tests/deploy/test_images_and_dashboards.py
 
-compose-up: ## docker compose up the whole stack (needs deploy/.env, see deploy/.env.example)
-	@test -f deploy/.env || { echo "deploy/.env missing: cp deploy/.env.example deploy/.env and fill it in" >&2; exit 1; }
+COMPOSE_ENV ?= deploy/.env
+.PHONY: compose-env compose-smoke
+compose-env: ## Write deploy/.env from deploy/.env.example with random secrets (an existing one is kept)
+	@python3 deploy/compose_env.py $(COMPOSE_ENV)
+
+compose-up: compose-env ## docker compose up the whole stack (writes deploy/.env first if missing)
 	docker compose -f deploy/compose.yaml up -d --build --wait
+
+# The private engine's data (images, build cache) is kept here between runs; the edge
+# listens on a free local port unless COMPOSE_SMOKE_PORT names one.
+COMPOSE_REAL_CACHE ?= .cache/compose-real
+COMPOSE_SMOKE_PORT ?= $(shell python3 -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
+compose-smoke: .venv compose-env ## Run deploy/compose.yaml on a private Docker engine: load, a killed worker, every step stored
+	DK=$(COMPOSE_REAL_CACHE) SWITCHBOARD_HTTP_PORT=$(COMPOSE_SMOKE_PORT) \
+	  bash deploy/compose-real/compose-real.sh deploy/compose.yaml \
+	  $(UV) run --frozen python -m tests.smoke.compose_smoke
 
 .PHONY: bench-persistence
 bench-persistence: .venv ## Persistence lag (step produced -> committed) p50/p99 at 50 sessions (own PostgreSQL)
@@ -105,4 +130,4 @@ bench-soak: .venv ## 10 minutes at 100 sessions: no error, RSS and Redis memory 
 	$(UV) run --frozen python bench/soak.py --minutes 10 --sessions 100
 
 bench-compare: .venv ## The same echo app on Chainlit 2.12 and on Switchboard at 1, 50, 200 sessions, with ratios
-	$(UV) run --frozen python bench/vs_chainlit.py --sessions 1 --sessions 50 --sessions 200 --messages 5
+	$(UV) run --frozen python bench/vs_chainlit.py --sessions 1 --sessions 50 --sessions 200 --messages 5 --postgres

@@ -160,7 +160,16 @@ def main() -> None:
             ).start()
             url = stack.url
         for _ in range(args.runs):
-            print(json.dumps(asyncio.run(measure(url, args.chromium, args.timeout))), flush=True)
+            result = asyncio.run(measure(url, args.chromium, args.timeout))
+            print(json.dumps(result), flush=True)
+            frame, render = result["frame_ms"], result["render_ms"]
+            print(
+                f"frame time p95 {frame['p95']} ms (p50 {frame['p50']}, max {frame['max']}) "
+                f"over {result['frames']} frames while {result['stream_token_events']} "
+                f"stream_token events drew {result['rendered_chars']} characters in "
+                f"{result['seconds']} s; UI render p95 {render['p95']} ms",
+                flush=True,
+            )
     finally:
         if stack is not None:
             stack.stop()

@@ -46,6 +46,7 @@ of Switchboard are turned off, as in ``bench/load.py``.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import sys
@@ -61,6 +62,7 @@ from redis import Redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.chainlit_schema import CHAINLIT_SCHEMA, create_database, drop_database, row_counts
 from bench.clients import ClientPool, merged, percentile, raise_open_files, read_rss_kb
 from bench.load import UNLIMITED, active_sockets, settle, wait_idle, wait_quiet, wait_until
 from switchboard.names import RedisNames
@@ -161,10 +163,76 @@ class Target:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def start_chainlit(app: Path, settle_s: float) -> Target:
-    server = ChainlitServer(app).start()
+# Appended to the app for the PostgreSQL runs: Chainlit's own SQLAlchemy data layer.
+_CHAINLIT_DATA_LAYER = """
+
+import os as _os
+from chainlit.data.sql_alchemy import SQLAlchemyDataLayer as _SQLAlchemyDataLayer
+
+
+@cl.data_layer
+def _bench_data_layer():
+    return _SQLAlchemyDataLayer(conninfo=_os.environ["BENCH_DATA_LAYER_URL"])
+"""
+
+
+@dataclass
+class Database:
+    """A database of the shared PostgreSQL server made for one run, and that server's pid."""
+
+    server_dsn: str
+    name: str
+    dsn: str
+    postmaster: int
+    tables: tuple[str, ...]
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return self.dsn.replace("postgresql://", "postgresql+asyncpg://", 1)
+
+    def stored(self) -> dict[str, int]:
+        return asyncio.run(row_counts(self.dsn, self.tables))
+
+    def drop(self) -> None:
+        asyncio.run(drop_database(self.server_dsn, self.name))
+
+
+def make_database(
+    server_dsn: str, name: str, schema: str | None, tables: tuple[str, ...]
+) -> Database:
+    dsn = asyncio.run(create_database(server_dsn, name, schema))
+
+    async def postmaster_pid() -> int:
+        import asyncpg
+
+        db = await asyncpg.connect(dsn)
+        try:
+            # Read while this backend lives: its parent is the server's postmaster.
+            fields = _stat_fields(int(await db.fetchval("SELECT pg_backend_pid()")))
+        finally:
+            await db.close()
+        if fields is None:
+            raise RuntimeError("PostgreSQL must run on this machine to measure its CPU")
+        return int(fields[1])
+
+    return Database(server_dsn, name, dsn, asyncio.run(postmaster_pid()), tables)
+
+
+def start_chainlit(
+    app: Path, settle_s: float, tmp: Path, database: Database | None = None
+) -> Target:
+    extra_env: dict[str, str] = {}
+    if database is not None:
+        with_layer = tmp / f"{app.stem}_chainlit_pg.py"
+        with_layer.write_text(app.read_text() + _CHAINLIT_DATA_LAYER)
+        app = with_layer
+        extra_env["BENCH_DATA_LAYER_URL"] = database.sqlalchemy_url
+    server = ChainlitServer(app, extra_env=extra_env).start()
     assert server.process is not None
     pid = server.process.pid
+    pids = {"chainlit": pid}
+    if database is not None:
+        pids["postgres"] = database.postmaster
 
     def after_connect(_: int) -> None:
         wait_quiet(pid)
@@ -177,7 +245,7 @@ def start_chainlit(app: Path, settle_s: float) -> Target:
         name="chainlit",
         url=server.url,
         rss_pid=pid,
-        pids={"chainlit": pid},
+        pids=pids,
         stop=server.stop,
         after_connect=after_connect,
         settle=settle_down,
@@ -185,12 +253,18 @@ def start_chainlit(app: Path, settle_s: float) -> Target:
     )
 
 
-def start_switchboard(app: Path, tmp: Path, label: str, settle_s: float) -> Target:
+def start_switchboard(
+    app: Path, tmp: Path, label: str, settle_s: float, database: Database | None = None
+) -> Target:
     redis_server = LocalRedis().start()
     stack = LocalStack(
         app=app,
         redis_url=redis_server.url,
-        database_url=f"sqlite+aiosqlite:///{tmp / f'{label}.db'}",
+        database_url=(
+            database.sqlalchemy_url
+            if database is not None
+            else f"sqlite+aiosqlite:///{tmp / f'{label}.db'}"
+        ),
         workers=1,
         log_dir=tmp / f"logs-{label}",
         extra_env=UNLIMITED,
@@ -206,6 +280,8 @@ def start_switchboard(app: Path, tmp: Path, label: str, settle_s: float) -> Targ
     gateway = stack.processes["gateway"].pid
     pids = {name: process.pid for name, process in stack.processes.items()}
     pids["redis"] = redis_server.process.pid
+    if database is not None:
+        pids["postgres"] = database.postmaster
 
     def after_connect(connected: int) -> None:
         wait_until(
@@ -360,20 +436,47 @@ def measure(target: Target, args: argparse.Namespace, sessions: int) -> dict[str
     }
 
 
-def run_level(args: argparse.Namespace, sessions: int, tmp: Path) -> dict[str, Any]:
+CHAINLIT_TABLES = ("threads", "steps")
+SWITCHBOARD_TABLES = ("threads", "steps")
+
+
+def run_level(
+    args: argparse.Namespace, sessions: int, tmp: Path, postgres: bool = False
+) -> dict[str, Any]:
+    """Chainlit, then Switchboard, at ``sessions``; with ``postgres`` both store in PostgreSQL."""
     app = args.app.resolve()
-    results: dict[str, Any] = {"sessions": sessions}
-    starters: list[tuple[str, Callable[[], Target]]] = [
-        ("chainlit", lambda: start_chainlit(app, args.settle)),
-        ("switchboard", lambda: start_switchboard(app, tmp, f"s{sessions}", args.settle)),
+    results: dict[str, Any] = {"sessions": sessions, "postgres": postgres}
+    tag = f"{sessions}_{os.getpid()}"
+
+    def database(side: str) -> Database | None:
+        if not postgres:
+            return None
+        if side == "chainlit":
+            return make_database(
+                args.postgres_url, f"bench_cl_{tag}", CHAINLIT_SCHEMA, CHAINLIT_TABLES
+            )
+        return make_database(args.postgres_url, f"bench_sb_{tag}", None, SWITCHBOARD_TABLES)
+
+    starters: list[tuple[str, Callable[[Database | None], Target]]] = [
+        ("chainlit", lambda db: start_chainlit(app, args.settle, tmp, db)),
+        ("switchboard", lambda db: start_switchboard(app, tmp, f"s{tag}", args.settle, db)),
     ]
     for name, start in starters:
-        print(f"[{sessions} sessions] {name} ...", file=sys.stderr, flush=True)
-        target = start()
+        label = " (PostgreSQL)" if postgres else ""
+        print(f"[{sessions} sessions{label}] {name} ...", file=sys.stderr, flush=True)
+        db = database(name)
         try:
-            results[name] = measure(target, args, sessions)
+            target = start(db)
+            try:
+                results[name] = measure(target, args, sessions)
+            finally:
+                target.stop()
+            if db is not None:
+                # What was answered was also stored: otherwise the comparison is moot.
+                results[name]["stored_rows"] = db.stored()
         finally:
-            target.stop()
+            if db is not None:
+                db.drop()
         print(json.dumps(results[name]), file=sys.stderr, flush=True)
     return results
 
@@ -457,6 +560,18 @@ def main() -> None:
         "--idle-window", type=float, default=3, help="seconds of idle CPU measured before a burst"
     )
     parser.add_argument("--app", type=Path, default=HERE / "apps" / "echo20.py")
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="also run every level with PostgreSQL on both sides (Chainlit's SQLAlchemy layer)",
+    )
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get(
+            "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+        ),
+        help="a PostgreSQL server on this machine (its CPU is measured), as an admin DSN",
+    )
     parser.add_argument("--json", type=Path, default=None, help="results file (default: dated)")
     args = parser.parse_args()
     levels = args.sessions or [1, 50, 200]
@@ -465,6 +580,11 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="switchboard-vs-chainlit-"))
     print(f"logs and databases in {tmp}; {os.cpu_count()} CPUs", file=sys.stderr)
     results = [run_level(args, sessions, tmp) for sessions in levels]
+    with_postgres = (
+        [run_level(args, sessions, tmp, postgres=True) for sessions in levels]
+        if args.postgres
+        else []
+    )
 
     print(f"\n## Switchboard vs Chainlit {CHAINLIT_VERSION} (echo20, {args.messages} msgs/session)")
     print()
@@ -473,6 +593,26 @@ def main() -> None:
     print("CPU-seconds per message by process (SB = Switchboard):")
     print()
     print(cpu_table(results))
+    if with_postgres:
+        print(
+            "\n## With PostgreSQL on both sides (Chainlit's SQLAlchemy data layer on its "
+            "documented schema; Switchboard's persistence service)"
+        )
+        print()
+        print(table(with_postgres))
+        print()
+        print(
+            "Rows stored (threads, steps): "
+            + "; ".join(
+                f"{level['sessions']} sessions: Chainlit {level['chainlit'].get('stored_rows')}, "
+                f"Switchboard {level['switchboard'].get('stored_rows')}"
+                for level in with_postgres
+            )
+        )
+        print()
+        print("CPU-seconds per message by process, PostgreSQL included:")
+        print()
+        print(cpu_table(with_postgres))
 
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out = args.json or HERE / "results" / f"vs_chainlit-{stamp}.json"
@@ -485,6 +625,7 @@ def main() -> None:
         "messages_per_session": args.messages,
         "client_processes": args.procs,
         "levels": results,
+        "levels_postgres": with_postgres,
     }
     out.write_text(json.dumps(document, indent=2))
     print(f"\nresults: {out}")

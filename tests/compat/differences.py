@@ -21,6 +21,11 @@ NORMALISED: dict[str, str] = {
         "so their order varies from run to run; the client files each element under its "
         "forId, so the order inside such a run is not observable."
     ),
+    "an attachment element sent after the callback's run step": (
+        "Chainlit sends a user message's attachments from concurrent tasks while the "
+        "callback starts, so one may follow the run step's new_message; it is moved back "
+        "to its message's other elements, as the client files it under its forId anyway."
+    ),
     "generation timings (duration, ttFirstToken, tokenThroughputInSeconds)": (
         "an llm step's generation carries clock measurements of the call, which differ "
         "between any two runs like timestamps; only their presence is compared."

@@ -117,15 +117,16 @@ def _open_tasks(client: ChainlitClient) -> int:
     return names.count("task_start") - names.count("task_end")
 
 
-async def _settle(client: ChainlitClient, quiet: float, limit: float = 20.0) -> None:
+async def _settle(client: ChainlitClient, quiet: float, limit: float = 30.0) -> None:
     """Return once no event arrived for ``quiet`` seconds (at most ``limit`` seconds).
 
-    A quiet stream with a task still open (a slow upload, a busy machine) is waited
-    on for up to half the limit more: only a task that never ends is recorded open.
+    A quiet stream with a task still open (a slow upload, a busy machine, Chainlit's
+    LangChain handler importing LangChain on its first use) is waited on for up to
+    two thirds of the limit: only a task that never ends is recorded open.
     """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + limit
-    patience = loop.time() + limit / 2
+    patience = loop.time() + limit * 2 / 3
     seen = -1
     while loop.time() < deadline:
         if len(client.events) == seen and (_open_tasks(client) <= 0 or loop.time() >= patience):

@@ -86,10 +86,42 @@ def _sort_element_runs(events: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
     return out
 
 
+def _is_run_start(event: tuple[str, Any]) -> bool:
+    data = event[1]
+    return event[0] == "new_message" and isinstance(data, dict) and data.get("type") == "run"
+
+
+def _regroup_late_elements(events: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """Move an ``element`` back over the callback's run step to its message's elements.
+
+    Chainlit sends a user message's attachments from concurrent tasks while the
+    callback starts, so one of them may land after the run step's ``new_message``;
+    the client files it under its ``forId`` either way.
+    """
+    out: list[tuple[str, Any]] = []
+    for event in events:
+        if event[0] == "element" and isinstance(event[1], dict):
+            at = len(out)
+            while at > 0 and _is_run_start(out[at - 1]):
+                at -= 1
+            before = out[at - 1] if at > 0 else None
+            if (
+                at < len(out)
+                and before is not None
+                and before[0] == "element"
+                and isinstance(before[1], dict)
+                and before[1].get("forId") == event[1].get("forId")
+            ):
+                out.insert(at, event)
+                continue
+        out.append(event)
+    return out
+
+
 def normalise(events: list[tuple[str, Any]]) -> Normalised:
     ids = _Ids()
     out: Normalised = []
-    for name, data in _sort_element_runs(events):
+    for name, data in _sort_element_runs(_regroup_late_elements(events)):
         if name in IGNORED_EVENTS:
             continue
         if isinstance(data, dict):

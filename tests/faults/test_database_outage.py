@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -22,6 +23,7 @@ import redis.asyncio as aioredis
 
 from switchboard.names import RedisNames
 from switchboard.stack import LocalStack
+from switchboard_persistence.stores.chainlit_schema import CHAINLIT_SCHEMA
 from tests.support.client import ChainlitClient
 from tests.support.fixtures import TEST_APPS, StackFactory
 from tests.support.postgres import LocalPostgres, PostgresError
@@ -113,12 +115,18 @@ def _expected(chats: list[Chat]) -> tuple[list[str], dict[str, tuple[str, str]]]
     return sorted(threads), steps
 
 
-async def _stored(dsn: str, threads: list[str]) -> dict[str, tuple[str, str]]:
+# The steps query per storage mode: Switchboard's own tables, or Chainlit's (uuid columns).
+_STEPS_SQL = {
+    "switchboard": "SELECT id, thread_id, output FROM steps WHERE thread_id = ANY($1::text[])",
+    "chainlit": 'SELECT id::text AS id, "threadId"::text AS thread_id, output FROM steps'
+    ' WHERE "threadId"::text = ANY($1::text[])',
+}
+
+
+async def _stored(dsn: str, threads: list[str], mode: str) -> dict[str, tuple[str, str]]:
     conn = await asyncpg.connect(dsn, timeout=5)
     try:
-        rows = await conn.fetch(
-            "SELECT id, thread_id, output FROM steps WHERE thread_id = ANY($1::text[])", threads
-        )
+        rows = await conn.fetch(_STEPS_SQL[mode], threads)
     finally:
         await conn.close()
     return {row["id"]: (row["thread_id"], row["output"] or "") for row in rows}
@@ -138,13 +146,15 @@ def _describe(expected: dict[str, tuple[str, str]], stored: dict[str, tuple[str,
     )
 
 
-async def _database_matches_clients(dsn: str, chats: list[Chat], timeout: float) -> int:
+async def _database_matches_clients(
+    dsn: str, chats: list[Chat], timeout: float, mode: str = "switchboard"
+) -> int:
     threads, expected = _expected(chats)
     deadline = time.monotonic() + timeout
     stored: dict[str, tuple[str, str]] = {}
     while time.monotonic() < deadline:
         try:
-            stored = await _stored(dsn, threads)
+            stored = await _stored(dsn, threads, mode)
         except (OSError, asyncpg.PostgresError):
             stored = {}
         if stored == expected:
@@ -185,10 +195,43 @@ def _logged(stack: LocalStack, name: str, event: str) -> bool:
     return False
 
 
+async def _stack_for(
+    mode: str, make_stack: StackFactory, server: LocalPostgres, tmp_path: Path
+) -> LocalStack:
+    """A stack storing conversations in ``server``, in Switchboard's schema or Chainlit's.
+
+    In chainlit mode the server holds a database Chainlit's tables were made in (as an
+    app's would be) and Switchboard's own rows (uploads) live in SQLite beside it.
+    """
+    if mode == "switchboard":
+        return make_stack(APP, database_url=server.url, gateways=2, workers=2)
+
+    conn = await asyncpg.connect(server.dsn, timeout=10)
+    try:
+        await conn.execute(CHAINLIT_SCHEMA)
+    finally:
+        await conn.close()
+    return make_stack(
+        APP,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'own.db'}",
+        gateways=2,
+        workers=2,
+        extra_env={
+            "SWITCHBOARD_PERSISTENCE_SCHEMA": "chainlit",
+            "SWITCHBOARD_CHAINLIT_DATABASE_URL": server.url,
+        },
+    )
+
+
+@pytest.mark.parametrize("mode", ["switchboard", "chainlit"])
 async def test_database_outage_chat_goes_on_and_every_step_lands_after(
-    make_stack: StackFactory, client_factory: Any, private_postgres: LocalPostgres
+    make_stack: StackFactory,
+    client_factory: Any,
+    private_postgres: LocalPostgres,
+    tmp_path: Path,
+    mode: str,
 ) -> None:
-    stack = make_stack(APP, database_url=private_postgres.url, gateways=2, workers=2)
+    stack = await _stack_for(mode, make_stack, private_postgres, tmp_path)
     chats = await _chats(stack, client_factory, 8)
     stop = asyncio.Event()
 
@@ -213,7 +256,7 @@ async def test_database_outage_chat_goes_on_and_every_step_lands_after(
         assert len(during) >= 3, f"{chat.name}: {len(during)} streamed replies during the outage"
     assert _logged(stack, "persistence", "database unavailable; batch kept pending and retried")
 
-    await _database_matches_clients(private_postgres.dsn, chats, timeout=40)
+    await _database_matches_clients(private_postgres.dsn, chats, timeout=40, mode=mode)
     assert _logged(stack, "persistence", "database available again")
     await _no_dead_letters(stack)
 

@@ -1,14 +1,16 @@
 """Object storage goes away mid-chat: replies keep coming, files wait in the spool.
 
-The whole stack runs against a real S3 server (moto, its own process), which the
-test stops and starts again on the same port. Files the app stores while it is
-down are served from the persistence service's spool at once, and reach the
-bucket, byte for byte, when it is back; the chat never waits for S3.
+The whole stack runs against a real object store in a process of its own (moto for
+S3, fake-gcs-server for GCS, Azurite for Azure Blob), which the test stops and starts
+again on the same port. Files the app stores while it is down are served from the
+persistence service's spool at once, and reach the store, byte for byte, when it is
+back; the chat never waits for the store.
 """
 
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,23 +18,120 @@ from typing import Any
 
 import httpx
 import pytest
+from azure.storage.blob import BlobServiceClient
+from google.api_core.client_options import ClientOptions
+from google.auth.credentials import AnonymousCredentials
+from google.cloud import storage as gcs
 from minio import Minio
 
 from switchboard.stack import free_port
+from tests.support import azurite
 from tests.support.client import ChainlitClient
+from tests.support.emulators import stop_process
 from tests.support.fixtures import TEST_APPS, StackFactory
+from tests.support.gcs import gcs_url, start_fake_gcs
 from tests.support.s3 import spawn_moto, start_moto, stop_moto
 
 APP = TEST_APPS / "files_anon.py"
 
 
-@pytest.fixture
-def s3(tmp_path: Path) -> Iterator[dict[str, Any]]:
-    port = free_port()
-    log = tmp_path / "moto.log"
-    server = {"port": port, "log": log, "process": start_moto(port, log)}
+class Store:
+    """One object store in a process of its own, on a port that stays the same."""
+
+    def __init__(self, kind: str, workdir: Path) -> None:
+        self.kind = kind
+        self.port = free_port()
+        self.workdir = workdir
+        self.log = workdir / f"{kind}.log"
+        self.bucket = f"sbfault-{uuid.uuid4().hex[:12]}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        if self.kind == "s3":
+            self.process = start_moto(self.port, self.log, self.process)
+        elif self.kind == "gcs":
+            self.process = start_fake_gcs(self.port, self.log)
+        else:
+            self.process = azurite.start_azurite(self.port, self.workdir, self.log)
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        if self.kind == "s3":
+            stop_moto(self.process)
+            # moto loads slowly: spawned now, it binds the port only when started.
+            self.process = spawn_moto(self.port, self.log)
+        else:
+            stop_process(self.process)
+            self.process = None
+
+    def close(self) -> None:
+        if self.process is not None:
+            stop_process(self.process)
+
+    def env(self, spool: Path) -> dict[str, str]:
+        common = {
+            "SWITCHBOARD_STORAGE_BACKEND": self.kind,
+            "SWITCHBOARD_STORAGE_SPOOL_DIR": str(spool),
+            "SWITCHBOARD_STORAGE_SPOOL_RETRY_MAX_S": "0.5",
+        }
+        if self.kind == "s3":
+            return {
+                **common,
+                "SWITCHBOARD_S3_ENDPOINT": f"127.0.0.1:{self.port}",
+                "SWITCHBOARD_S3_BUCKET": self.bucket,
+                "SWITCHBOARD_S3_ACCESS_KEY": "testing",
+                "SWITCHBOARD_S3_SECRET_KEY": "testing",
+                "SWITCHBOARD_S3_REGION": "us-east-1",
+                "SWITCHBOARD_S3_SECURE": "false",
+            }
+        if self.kind == "gcs":
+            return {
+                **common,
+                "SWITCHBOARD_GCS_ENDPOINT": gcs_url(self.port),
+                "SWITCHBOARD_GCS_BUCKET": self.bucket,
+                "SWITCHBOARD_GCS_PROJECT": "switchboard-test",
+                "SWITCHBOARD_GCS_ANONYMOUS": "true",
+            }
+        return {
+            **common,
+            "SWITCHBOARD_AZURE_CONNECTION_STRING": azurite.connection_string(self.port),
+            "SWITCHBOARD_AZURE_CONTAINER": self.bucket,
+        }
+
+    def stored_keys(self) -> set[str]:
+        """The keys in the bucket, listed with the vendor's own client."""
+        if self.kind == "s3":
+            direct = Minio(
+                f"127.0.0.1:{self.port}", "testing", "testing", region="us-east-1", secure=False
+            )
+            return {str(o.object_name) for o in direct.list_objects(self.bucket, recursive=True)}
+        if self.kind == "gcs":
+            client = gcs.Client(
+                project="switchboard-test",
+                credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call,unused-ignore]
+                client_options=ClientOptions(api_endpoint=gcs_url(self.port)),
+            )
+            try:
+                return {blob.name for blob in client.list_blobs(self.bucket)}
+            finally:
+                client.close()
+        with BlobServiceClient.from_connection_string(
+            azurite.connection_string(self.port)
+        ) as service:
+            container = service.get_container_client(self.bucket)
+            return {blob.name for blob in container.list_blobs()}
+
+
+@pytest.fixture(params=["s3", "gcs", "azure"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    server = Store(request.param, tmp_path)
+    try:
+        server.start()
+    except Exception as exc:
+        pytest.fail(f"the {request.param} server did not start: {exc!r}")
     yield server
-    stop_moto(server["process"])
+    server.close()
 
 
 def _body(name: str) -> str:
@@ -55,32 +154,16 @@ async def _spool_empty(spool: Path, timeout: float) -> None:
         await asyncio.sleep(0.2)
 
 
-async def test_files_stored_during_an_s3_outage_reach_s3_when_it_returns(
-    make_stack: StackFactory, client_factory: Any, s3: dict[str, Any], tmp_path: Path
+async def test_files_stored_during_an_outage_reach_the_store_when_it_returns(
+    make_stack: StackFactory, client_factory: Any, store: Store, tmp_path: Path
 ) -> None:
-    endpoint = f"127.0.0.1:{s3['port']}"
-    bucket = f"sbfault-{uuid.uuid4().hex[:12]}"
     spool = tmp_path / "spool"
-    stack = make_stack(
-        APP,
-        extra_env={
-            "SWITCHBOARD_STORAGE_BACKEND": "s3",
-            "SWITCHBOARD_S3_ENDPOINT": endpoint,
-            "SWITCHBOARD_S3_BUCKET": bucket,
-            "SWITCHBOARD_S3_ACCESS_KEY": "testing",
-            "SWITCHBOARD_S3_SECRET_KEY": "testing",
-            "SWITCHBOARD_S3_REGION": "us-east-1",
-            "SWITCHBOARD_S3_SECURE": "false",
-            "SWITCHBOARD_STORAGE_SPOOL_DIR": str(spool),
-            "SWITCHBOARD_STORAGE_SPOOL_RETRY_MAX_S": "0.5",
-        },
-    )
+    stack = make_stack(APP, extra_env=store.env(spool))
     client: ChainlitClient = client_factory(stack.url)
     await client.start()
     urls = {"before": await _file_of(client, "before", len(client.events))}
 
-    stop_moto(s3["process"])
-    s3["process"] = spawn_moto(s3["port"], s3["log"])  # loads, but does not listen yet
+    store.stop()
     async with httpx.AsyncClient(base_url=stack.url, timeout=20) as http:
         for name in ("during-1", "during-2", "during-3"):
             mark = len(client.events)
@@ -91,15 +174,13 @@ async def test_files_stored_during_an_s3_outage_reach_s3_when_it_returns(
         metrics = (await http.get(f"http://127.0.0.1:{stack.ports['persistence']}/metrics")).text
         assert "switchboard_persistence_storage_up 0.0" in metrics
 
-        # S3 comes back (empty: moto keeps its objects in memory): the bucket is made
-        # again and the spool drains into it.
-        s3["process"] = start_moto(s3["port"], s3["log"], s3["process"])
+        # The store comes back empty (each keeps its objects in memory): the bucket is
+        # made again and the spool drains into it.
+        store.start()
         await _spool_empty(spool, timeout=30)
-        direct = Minio(endpoint, "testing", "testing", region="us-east-1", secure=False)
-        stored = {o.object_name for o in direct.list_objects(bucket, recursive=True)}
-        assert len(stored) == 3  # the three written while S3 was away
+        assert len(store.stored_keys()) == 3  # the three written while the store was away
         for name in ("during-1", "during-2", "during-3"):
-            served = await http.get(urls[name])  # now from S3
+            served = await http.get(urls[name])  # now from the store
             assert served.status_code == 200 and served.text == _body(name)
         # The chat kept its session throughout.
         mark = len(client.events)

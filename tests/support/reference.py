@@ -27,8 +27,15 @@ from tests.support.fixtures import REPO
 __all__ = ("CHAINLIT_VERSION", "ChainlitServer", "as_chainlit_app", "reference_venv")
 
 CHAINLIT_VERSION = "2.12.0"
-# The libraries the examples use beside Chainlit, at the versions Switchboard's lock holds.
-_ALSO = ("openai==3.57.0", "langchain-core==1.8.3")
+# The libraries the examples use beside Chainlit, and those of Chainlit's SQLAlchemy data
+# layer (bench/vs_chainlit.py --postgres), at the versions Switchboard's lock holds.
+_ALSO = (
+    "openai==3.57.0",
+    "langchain-core==1.8.3",
+    "asyncpg==0.32.0",
+    "sqlalchemy==2.1.9",
+    "greenlet==3.5.6",
+)
 _IMPORTS = re.compile(r"^(\s*)(import|from) switchboard\b", re.MULTILINE)
 
 

@@ -25,6 +25,7 @@ from persistence_support import (
     make_settings,
     s3_overrides,
 )
+from storage_servers import azure_overrides, gcs_overrides
 
 from switchboard.stack import free_port
 from switchboard_persistence.app import create_app
@@ -32,6 +33,9 @@ from switchboard_persistence.db.engine import alembic_config, make_engine, migra
 from switchboard_persistence.repository import Repository
 from switchboard_persistence.settings import PersistenceSettings
 from switchboard_persistence.storage import ObjectStorage, make_storage
+from tests.support.azurite import start_azurite
+from tests.support.emulators import stop_process
+from tests.support.gcs import gcs_url, start_fake_gcs
 from tests.support.s3 import start_moto, stop_moto
 
 BACKENDS = ["sqlite", "postgres"]
@@ -127,12 +131,46 @@ def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         stop_moto(server)
 
 
-@pytest.fixture(params=["local", "s3"])
+@pytest.fixture(scope="session")
+def gcs_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real GCS emulator (fake-gcs-server) in a subprocess; it must start, or the tests fail."""
+    port = free_port()
+    try:
+        server = start_fake_gcs(port, tmp_path_factory.mktemp("gcs") / "gcs.log")
+    except Exception as exc:
+        pytest.fail(f"the GCS emulator did not start: {exc!r}")
+    try:
+        yield gcs_url(port)
+    finally:
+        stop_process(server)
+
+
+@pytest.fixture(scope="session")
+def azurite_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """A real Azure Blob emulator (Azurite) in a subprocess; it must start, or the tests fail."""
+    port = free_port()
+    workdir = tmp_path_factory.mktemp("azurite")
+    try:
+        server = start_azurite(port, workdir, workdir / "azurite.log")
+    except Exception as exc:
+        pytest.fail(f"Azurite did not start: {exc!r}")
+    try:
+        yield port
+    finally:
+        stop_process(server)
+
+
+@pytest.fixture(params=["local", "s3", "gcs", "azure"])
 def storage_overrides(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:
     """Storage settings of each backend: a folder of its own, or a bucket of its own."""
+    spool = tmp_path / "spool"
     if request.param == "local":
         return {"storage_backend": "local", "storage_dir": tmp_path / "objects"}
-    return s3_overrides(request.getfixturevalue("moto_endpoint"), tmp_path / "spool")
+    if request.param == "gcs":
+        return gcs_overrides(request.getfixturevalue("gcs_endpoint"), spool)
+    if request.param == "azure":
+        return azure_overrides(request.getfixturevalue("azurite_port"), spool)
+    return s3_overrides(request.getfixturevalue("moto_endpoint"), spool)
 
 
 @pytest.fixture

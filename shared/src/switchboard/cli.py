@@ -44,6 +44,23 @@ def _check_app(target: Path, config_file: Path | None) -> bool:
     return subprocess.run(command, env=env, check=False).returncode == 0
 
 
+def _uses_data_layer(target: Path, config_file: Path | None) -> bool:
+    """The app defines ``@cl.data_layer`` and nothing chose another storage mode.
+
+    Asked in a process of its own, as the import check is: the data layer is then
+    built by the persistence service alone (``SWITCHBOARD_PERSISTENCE_SCHEMA=app``).
+    """
+    if "SWITCHBOARD_PERSISTENCE_SCHEMA" in os.environ:
+        return False
+    env = {**os.environ, "SWITCHBOARD_LOG_JSON": "false"}
+    if config_file is not None:
+        env["SWITCHBOARD_CONFIG_FILE"] = str(config_file)
+    command = [sys.executable, "-m", "switchboard.data.loading", str(target.resolve())]
+    quiet = subprocess.DEVNULL  # the import check before this one showed any error
+    found = subprocess.run(command, env=env, check=False, stdout=quiet, stderr=quiet)
+    return found.returncode == 0
+
+
 @app.command()
 def run(
     target: Annotated[Path, typer.Argument(help="The app module, e.g. app.py")],
@@ -104,6 +121,12 @@ def _run(
     if not _check_app(target, config_file):
         typer.echo(f"switchboard run: {target} cannot be loaded (see the error above)", err=True)
         raise typer.Exit(1)
+    storage_env: dict[str, str] = {}
+    if _uses_data_layer(target, config_file):
+        storage_env["SWITCHBOARD_PERSISTENCE_SCHEMA"] = "app"
+        typer.echo(
+            f"switchboard run: history is stored by {target.name}'s @cl.data_layer", err=True
+        )
     state_dir = Path(".switchboard")
     state_dir.mkdir(exist_ok=True)
     redis: LocalRedis | None = None
@@ -130,6 +153,7 @@ def _run(
             # Probes and metrics stay on loopback whatever the public address.
             "SWITCHBOARD_GATEWAY_OPS_HOST": "127.0.0.1",
             "SWITCHBOARD_ROOT_PATH": root_path.rstrip("/"),
+            **storage_env,
         },
     )
     stopping = False
@@ -236,6 +260,17 @@ def worker(
 def users(ctx: typer.Context) -> None:
     """Manage the built-in user store: add, list, remove, set-password."""
     os.execv(sys.executable, [sys.executable, "-m", "switchboard_auth", "users", *ctx.args])
+
+
+@app.command(
+    "import",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,
+)
+def import_(ctx: typer.Context) -> None:
+    """Copy a database Chainlit's SQLAlchemy data layer wrote into Switchboard's schema."""
+    args = [sys.executable, "-m", "switchboard_persistence", "import", *ctx.args]
+    os.execv(sys.executable, args)
 
 
 # The services that own a database, in the order a deployment migrates them.

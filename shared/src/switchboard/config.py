@@ -26,7 +26,11 @@ __all__ = (
     "ConfigError",
     "FeaturesConfig",
     "FeaturesSettings",
+    "McpConfig",
     "McpFeature",
+    "McpStdioConfig",
+    "McpTransportConfig",
+    "McpUserServers",
     "ProjectConfig",
     "ProjectSettings",
     "Settings",
@@ -56,6 +60,9 @@ class ProjectConfig(BaseModel):
     cache: bool = False
     persist_user_env: bool = False
     mask_user_env: bool = False
+    # Switchboard only: an input whose worker died mid-run runs once more instead of
+    # being reported as failed (every callback must then be safe to repeat).
+    retry_lost_inputs: bool = False
 
 
 class SpontaneousFileUpload(BaseModel):
@@ -68,18 +75,76 @@ class SpontaneousFileUpload(BaseModel):
 
 
 class AudioConfig(BaseModel):
+    """``[features.audio]``. Chainlit 2.12 knows ``enabled`` and ``sample_rate`` only;
+    the voice activity keys are Chainlit 1.x's, honoured by our web UI's microphone
+    when set (unset: it records until the user stops, as Chainlit 2.12's UI does)."""
+
     model_config = ConfigDict(extra="ignore")
 
     enabled: bool = False
     sample_rate: int = 24000
+    # Loudness (dBFS) above which a chunk counts as speech.
+    min_decibels: float | None = Field(default=None, le=0)
+    # Stop when nobody speaks within this many ms of the start.
+    initial_silence_timeout: int | None = Field(default=None, gt=0)
+    # Stop after this many ms of silence following speech.
+    silence_timeout: int | None = Field(default=None, gt=0)
+    # Stop after this many ms whatever is heard.
+    max_duration: int | None = Field(default=None, gt=0)
+
+
+class McpTransportConfig(BaseModel):
+    """``[features.mcp.sse]`` / ``[features.mcp.streamable-http]``."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    enabled: bool = True
+
+
+class McpStdioConfig(BaseModel):
+    """``[features.mcp.stdio]``: commands a user may have the worker run.
+
+    Chainlit's keys. Unlike Chainlit, an empty ``allowed_executables`` allows nothing:
+    a stdio server runs a program on the worker, so each one is listed on purpose.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    enabled: bool = True
+    allowed_executables: list[str] = Field(default_factory=list)
+
+
+class McpUserServers(BaseModel):
+    """``[features.mcp.user_servers]``: what a user may point an SSE or HTTP server at.
+
+    ``enabled``: whether users may add SSE / streamable-HTTP servers (Chainlit 2.12).
+    Unset, it follows the config's schema: a config with ``[[features.mcp.servers]]``
+    is Chainlit 2.12's, where it defaults to false; one without is Chainlit 2.11's,
+    where ``[features.mcp.sse]`` / ``[features.mcp.streamable-http]`` alone decide.
+    ``allowed_urls`` lists URL prefixes (scheme, host and port exactly, path as a
+    subtree): a user-supplied server URL must fall under one of them. Unset, any
+    http(s) URL is allowed (Chainlit 2.11's behaviour); an empty list allows none.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    enabled: bool | None = None
+    allowed_urls: list[str] | None = None
 
 
 class McpConfig(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
 
     enabled: bool = False
+    sse: McpTransportConfig = Field(default_factory=McpTransportConfig)
+    streamable_http: McpTransportConfig = Field(
+        default_factory=McpTransportConfig, alias="streamable-http"
+    )
+    stdio: McpStdioConfig = Field(default_factory=McpStdioConfig)
+    # ``[[features.mcp.servers]]``: servers the operator configures, opened for every
+    # chat when it starts (``switchboard.mcp_policy.configured_specs`` reads them).
     servers: list[dict[str, Any]] = Field(default_factory=list)
-    user_servers: dict[str, Any] = Field(default_factory=lambda: {"enabled": False})
+    user_servers: McpUserServers = Field(default_factory=McpUserServers)
 
 
 class FeaturesConfig(BaseModel):

@@ -80,6 +80,10 @@ class RedisNames:
         """List of the session's message dicts, shared by every worker."""
         return f"{self.prefix}:s:{{{session_id}}}:chat"
 
+    def mcp_holder(self, session_id: str) -> str:
+        """String: the worker holding the session's MCP servers (expires if it dies)."""
+        return f"{self.prefix}:s:{{{session_id}}}:mcp_holder"
+
     def stop_claim(self, session_id: str, stop_id: str) -> str:
         """Taken by the one worker that handles a given stop request."""
         return f"{self.prefix}:s:{{{session_id}}}:stop:{stop_id}"
@@ -95,6 +99,7 @@ class RedisNames:
             self.calls(session_id),
             self.chat_context(session_id),
             self.current(session_id),
+            self.mcp_holder(session_id),
         )
 
     @property
@@ -117,6 +122,11 @@ class RedisNames:
     def running(self) -> str:
         """Sorted set: session id -> when its worker's lock lapses unless refreshed."""
         return f"{self.prefix}:sessions:running"
+
+    @property
+    def running_jobs(self) -> str:
+        """Hash: session id -> the arq job draining it, taken off the queue if its worker dies."""
+        return f"{self.prefix}:sessions:running:jobs"
 
     # --- work ------------------------------------------------------------
     @property

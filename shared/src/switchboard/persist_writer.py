@@ -7,6 +7,7 @@ interaction writes the thread and releases them after it, in one script.
 from __future__ import annotations
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 from redis.commands.core import AsyncScript
 
 from switchboard.names import RedisNames
@@ -52,6 +53,29 @@ class PersistWriter:
         if result:
             self._note_interacted(sid)
         return bool(result)
+
+    async def queue_persist(self, pipe: Pipeline, event: Envelope) -> bool:
+        """Queue ``persist(event)`` on ``pipe``, behind what it already holds.
+
+        True when the reply is the deferral script's (pass it to :meth:`persisted`).
+        """
+        if event.session_id in self._interacted:
+            pipe.xadd(self.names.persist_stream, {"e": event.model_dump_json()})
+            return False
+        keys = [
+            self.names.session(event.session_id),
+            self.names.deferred(event.session_id),
+            self.names.persist_stream,
+        ]
+        await self._persist_or_defer(
+            keys=keys, args=[event.model_dump_json(), self.session_ttl], client=pipe
+        )
+        return True
+
+    def persisted(self, session_id: str, reply: object) -> None:
+        """Take note of a queued deferral script's reply (see :meth:`queue_persist`)."""
+        if reply:
+            self._note_interacted(session_id)
 
     def _note_interacted(self, session_id: str) -> None:
         if len(self._interacted) >= _INTERACTED_MAX:

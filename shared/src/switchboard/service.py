@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Request, Response
+from fastapi import APIRouter, FastAPI, Header, HTTPException, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from switchboard.http_metrics import HttpMetrics
 from switchboard.internal_auth import InternalCaller, InvalidServiceToken, verify_service_token
 
 if TYPE_CHECKING:
@@ -22,6 +23,7 @@ __all__ = (
     "Listener",
     "ReadinessCheck",
     "health_router",
+    "instrument",
     "liveness_router",
     "serve",
     "service_caller",
@@ -63,6 +65,15 @@ def health_router(checks: dict[str, ReadinessCheck]) -> APIRouter:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router
+
+
+def instrument(app: FastAPI, service: str) -> None:
+    """Count and time every request of ``app`` by route template, as ``service``.
+
+    Called last in a service's factory, so the measure wraps every other middleware;
+    the series are ``switchboard_http_*`` (``switchboard.http_metrics``).
+    """
+    app.add_middleware(HttpMetrics, service=service)
 
 
 def service_caller(audience: str) -> Callable[..., InternalCaller]:

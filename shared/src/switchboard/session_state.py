@@ -1,13 +1,14 @@
 """A session's state in Redis, behind one typed API.
 
-The sessions service creates and ends sessions; the gateway and the workers
-read and change a running session's state only through this module, so the
-hash's field names are spelled here and nowhere else (Lua scripts format them
-in from ``SessionField``).
+Sessions are created and restored through ``session_lifecycle`` and ended by
+the sessions service; the gateway and the workers read and change a running
+session's state only through this module, so the hash's field names are
+spelled here and nowhere else (Lua scripts format them in from
+``SessionField``).
 
 Who writes what:
 
-- ``record``: the sessions service on connect; a worker when a resume moves
+- ``record``: ``session_lifecycle`` on connect (run by the gateway); a worker when a resume moves
   the session onto the resumed thread.
 - ``chat_started``: the gateway, once, when the client first says
   ``connection_successful``.
@@ -17,6 +18,8 @@ Who writes what:
   a worker when the app sends ``ChatSettings``.
 - ``ending``: the sessions service while it ends the session.
 - ``user_session``: workers (see ``UserSessionStore``).
+- ``mcp``: the worker holding the session's lock, when an MCP server is connected or
+  removed; any worker that runs the session later re-opens what it lists.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from redis.asyncio import Redis
 
 from switchboard.aio import resolved
 from switchboard.names import RedisNames
+from switchboard.schema.mcp import McpSpec
 from switchboard.schema.session import SessionRecord
 
 __all__ = (
@@ -52,6 +56,8 @@ class SessionField:
     CHAT_SETTINGS: Final = "chat_settings"
     CHAT_SETTINGS_SPEC: Final = "chat_settings_spec"
     ENDING: Final = "ending"
+    MCP: Final = "mcp"
+    MCP_TOOLS: Final = "mcp_tools"
 
 
 # The user_session hash's own bookkeeping: bumped by every write, so a worker
@@ -74,6 +80,28 @@ for i = removed + 2, #ARGV, 2 do
 end
 return redis.call('HINCRBY', KEYS[2], '{VERSION_FIELD}', 1)
 """
+
+
+# Set (or with an empty value clear) the session's MCP specs and their tool names
+# while it lives.
+_SAVE_MCP = f"""
+if redis.call('HEXISTS', KEYS[1], '{SessionField.RECORD}') == 0 then
+  return 0
+end
+if ARGV[1] == '' then
+  redis.call('HDEL', KEYS[1], '{SessionField.MCP}', '{SessionField.MCP_TOOLS}')
+else
+  redis.call('HSET', KEYS[1], '{SessionField.MCP}', ARGV[1], '{SessionField.MCP_TOOLS}', ARGV[2])
+end
+return 1
+"""
+
+
+def _mcp_specs(raw: bytes | str | None) -> dict[str, McpSpec]:
+    if not raw:
+        return {}
+    stored: dict[str, Any] = json.loads(raw)
+    return {name: McpSpec.model_validate(spec) for name, spec in stored.items()}
 
 
 def encode_value(value: Any) -> str | None:
@@ -146,6 +174,33 @@ class SessionState:
             mapping[SessionField.CHAT_SETTINGS_SPEC] = json.dumps(spec)
         await resolved(self.redis.hset(self.key(session_id), mapping=mapping))
 
+    async def mcp_specs(self, session_id: str) -> dict[str, McpSpec]:
+        """The MCP servers the session has connected, by name (secret values sealed)."""
+        return _mcp_specs(await resolved(self.redis.hget(self.key(session_id), SessionField.MCP)))
+
+    async def mcp_servers(self, session_id: str) -> list[tuple[McpSpec, list[str]]]:
+        """The session's MCP servers (secret values sealed) with their tools' names."""
+        raw_specs, raw_tools = await resolved(
+            self.redis.hmget(self.key(session_id), [SessionField.MCP, SessionField.MCP_TOOLS])
+        )
+        tools: dict[str, list[str]] = json.loads(raw_tools) if raw_tools else {}
+        return [(spec, tools.get(name, [])) for name, spec in _mcp_specs(raw_specs).items()]
+
+    async def save_mcp_specs(
+        self,
+        session_id: str,
+        specs: dict[str, McpSpec],
+        tools: dict[str, list[str]] | None = None,
+    ) -> None:
+        """Replace the session's MCP servers and their tool names (only the lock holder
+        writes them)."""
+        encoded = json.dumps({name: spec.model_dump(mode="json") for name, spec in specs.items()})
+        listed = json.dumps({name: (tools or {}).get(name, []) for name in specs})
+        # Never recreates the hash of a session that ended meanwhile.
+        await self.redis.register_script(_SAVE_MCP)(
+            keys=[self.key(session_id)], args=[encoded if specs else "", listed]
+        )
+
     async def move_to_thread(
         self,
         session: SessionRecord,
@@ -201,6 +256,8 @@ class CallbackState:
     chat_settings: dict[str, Any]
     # The chat context's messages, oldest first.
     chat_messages: list[dict[str, Any]]
+    # The session's MCP servers as stored (secret values sealed), by name.
+    mcp_specs: dict[str, McpSpec] = field(default_factory=dict)
 
 
 @dataclass
@@ -241,12 +298,14 @@ class UserSessionStore:
             pipe.hgetall(self.names.user_session(session_id))
             pipe.hget(self.names.session(session_id), SessionField.CHAT_SETTINGS)
             pipe.hvals(self.names.chat_context(session_id))
-            raw_values, raw_settings, chat = await pipe.execute()
+            pipe.hget(self.names.session(session_id), SessionField.MCP)
+            raw_values, raw_settings, chat, raw_mcp = await pipe.execute()
         messages = sorted((orjson.loads(m) for m in chat), key=lambda m: m.get("createdAt") or "")
         return CallbackState(
             user_session=self.snapshot(session_id, raw_values),
             chat_settings=dict(json.loads(raw_settings)) if raw_settings else {},
             chat_messages=messages,
+            mcp_specs=_mcp_specs(raw_mcp),
         )
 
     def snapshot(self, session_id: str, raw: dict[bytes, bytes]) -> UserSessionSnapshot:

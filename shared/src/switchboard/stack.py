@@ -297,9 +297,10 @@ class LocalStack:
             raise
         return self
 
-    def start_worker(self, index: int) -> str:
+    def start_worker(self, index: int, env: dict[str, str] | None = None) -> str:
+        """Start worker ``index``; ``env`` adds to the stack's environment for it alone."""
         name = f"worker-{index}"
-        self._spawn(name, "switchboard_worker", [str(self.app)], self.env())
+        self._spawn(name, "switchboard_worker", [str(self.app)], {**self.env(), **(env or {})})
         return name
 
     def replace_workers(self) -> list[str]:

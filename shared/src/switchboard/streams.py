@@ -36,7 +36,7 @@ __all__ = (
 SESSION_TTL_MARGIN = 3600
 
 
-class Streams(UiStreamWriter, PersistWriter, InboxWriter):
+class Streams(PersistWriter, UiStreamWriter, InboxWriter):
     """Typed writes to a deployment's Redis, bound to its names."""
 
     def __init__(

@@ -7,6 +7,8 @@ than with every event, so an event costs one XADD.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
@@ -14,7 +16,13 @@ from redis.asyncio.client import Pipeline
 from switchboard.names import RedisNames
 from switchboard.schema.envelope import Envelope
 
-__all__ = ("MAINTAIN_EVERY_S", "REPLAY_MARGIN_S", "UI_STREAM_MAXLEN", "UiStreamWriter")
+__all__ = (
+    "MAINTAIN_EVERY_S",
+    "REPLAY_MARGIN_S",
+    "UI_STREAM_MAXLEN",
+    "PersistEntry",
+    "UiStreamWriter",
+)
 
 # A reconnecting client can replay at most this many events of its session.
 UI_STREAM_MAXLEN = 10_000
@@ -27,6 +35,14 @@ REPLAY_MARGIN_S = 300.0
 MAINTAIN_EVERY_S = 30.0
 # Beyond this many streams remembered, entries older than the refresh period are dropped.
 _MAINTAINED_MAX = 50_000
+
+
+@dataclass(frozen=True)
+class PersistEntry:
+    """A persistence event in a batch of UI events: written to the persistence stream,
+    in its place, so a step queued to be stored and then shown is never shown alone."""
+
+    event: Envelope
 
 
 class UiStreamWriter:
@@ -53,19 +69,37 @@ class UiStreamWriter:
             stream_id, *_ = await pipe.execute()
         return stream_id.decode() if isinstance(stream_id, bytes) else str(stream_id)
 
-    async def emit_many(self, events: list[Envelope]) -> None:
-        """Append several UI events in order with one round trip."""
+    async def emit_many(self, events: Sequence[Envelope | PersistEntry]) -> None:
+        """Append several UI events (and persistence events) in order with one round trip.
+
+        One pipeline on one connection: Redis applies it in order, so a writer that
+        dies mid-way leaves a prefix, and a step's persistence entry queued before its
+        UI event is stored whenever it is shown.
+        """
         if not events:
             return
         async with self.redis.pipeline(transaction=False) as pipe:
             keys = set()
+            scripted: list[tuple[int, str]] = []
             for event in events:
+                if isinstance(event, PersistEntry):
+                    if await self.queue_persist(pipe, event.event):
+                        scripted.append((len(pipe), event.event.session_id))
+                    continue
                 key = self.names.ui_stream(event.session_id)
                 keys.add(key)
                 self._append(pipe, key, event)
             for key in keys:
                 self._maintain(pipe, key)
-            await pipe.execute()
+            replies = await pipe.execute()
+        for index, session_id in scripted:
+            self.persisted(session_id, replies[index - 1])
+
+    async def queue_persist(self, pipe: Pipeline, event: Envelope) -> bool:
+        raise NotImplementedError  # provided by PersistWriter in Streams
+
+    def persisted(self, session_id: str, reply: object) -> None:
+        raise NotImplementedError  # provided by PersistWriter in Streams
 
     @staticmethod
     def _append(pipe: Pipeline, key: str, event: Envelope) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from switchboard.http_errors import answer_errors
 from switchboard.reconnect import watch_redis
-from switchboard.service import health_router, service_caller
+from switchboard.service import health_router, instrument, service_caller
 from switchboard.streams import Streams
 from switchboard_auth.api import AuthContext, build_router
 from switchboard_auth.db.engine import make_engine, make_sessionmaker
@@ -83,4 +83,5 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
         build_internal_router(ctx.credentials),
         dependencies=[Depends(service_caller("auth"))],
     )
+    instrument(app, "auth")
     return app

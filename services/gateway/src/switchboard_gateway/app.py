@@ -18,12 +18,14 @@ from switchboard.http_errors import answer_errors
 from switchboard.refusals import log_refusals
 from switchboard.schema.frames import UiFrame
 from switchboard.schema.manifest import AppManifest
-from switchboard.service import liveness_router
+from switchboard.sealing import SecretSealer
+from switchboard.service import instrument, liveness_router
 from switchboard.streams import Streams
 from switchboard_gateway.errors import GatewayError
 from switchboard_gateway.history import build_history_router
 from switchboard_gateway.identity import GatewayIdentity
 from switchboard_gateway.limits import InputLimits
+from switchboard_gateway.mcp_routes import build_mcp_router
 from switchboard_gateway.metrics import ENGINEIO_SOCKETS, UI_EVENTS
 from switchboard_gateway.ops import build_ops_app, not_on_public_port
 from switchboard_gateway.origins import OriginGuard, OriginPolicy
@@ -72,7 +74,6 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApps:
     streams = Streams(redis, settings.names, config.project.session_timeout)
     upstreams = Upstreams(
         secret,
-        sessions_url=settings.sessions_url,
         auth_url=settings.auth_url,
         persistence_url=settings.persistence_url,
         timeout=settings.upstream_timeout,
@@ -186,6 +187,17 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApps:
         )
     )
     api.include_router(
+        build_mcp_router(
+            config=config,
+            identity=identity,
+            streams=streams,
+            timeout=settings.mcp_timeout,
+            sealer=SecretSealer(secret),
+            manifest=manifest,
+            app_call_timeout=settings.app_call_timeout,
+        )
+    )
+    api.include_router(
         build_history_router(
             config=config,
             upstreams=upstreams,
@@ -211,6 +223,8 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApps:
         settings.web_dist,
     )
     log_refusals(api)
+    # REST and web UI requests; Socket.IO's transport is measured by client event.
+    instrument(api, "gateway")
     public = ClosedPollingSessions(
         socketio.ASGIApp(sio, other_asgi_app=api, socketio_path=SOCKET_PATH),
         lambda: sio.eio.sockets,

@@ -25,11 +25,13 @@ from switchboard.schema.jobs import (
 from switchboard.schema.persist import StepUpsert
 from switchboard.schema.steps import StepDict, utc_now_iso
 from switchboard.streams import Acceptance, MessageOffer, thread_created
+from switchboard_gateway import favorites
 from switchboard_gateway.event_limits import (
     RESERVED_EVENTS,
 )
 from switchboard_gateway.socket_gate import SocketGate, SocketState, describe
 from switchboard_gateway.uploads import upload_counter
+from switchboard_gateway.upstream import Upstreams
 from switchboard_gateway.validation import InvalidInput, validate_settings
 
 __all__ = ("ClientEvents",)
@@ -39,6 +41,8 @@ logger = logging.getLogger(__name__)
 
 class ClientEvents(SocketGate):
     """Handlers of the events a Chainlit client sends after connecting."""
+
+    upstreams: Upstreams
 
     async def clear_session(self, sid: str, data: Any = None) -> None:
         state = await self._admit(sid, "clear_session", data)
@@ -195,16 +199,34 @@ class ClientEvents(SocketGate):
         await self.streams.enqueue(item)
 
     async def fetch_favorites(self, sid: str, data: Any = None) -> None:
-        if await self._admit(sid, "fetch_favorites", data) is None:
+        state = await self._admit(sid, "fetch_favorites", data)
+        if state is None or not self.config.features.favorites or state.user is None:
             return
-        if self.config.features.favorites:
-            await self.sio.emit("set_favorites", [], to=sid)
+        await self.sio.emit(
+            "set_favorites", await favorites.fetch_favorites(self.upstreams, state.user), to=sid
+        )
 
     async def message_favorite(self, sid: str, data: Any = None) -> None:
-        if await self._admit(sid, "message_favorite", data) is None:
+        state = await self._admit(sid, "message_favorite", data)
+        if state is None:
             return
         if not self.config.features.favorites:
             await self._error(sid, "not_enabled", "favorites are disabled", "message_favorite")
+            return
+        if state.user is None:
+            return  # as Chainlit: favourites need a signed-in user
+        request = favorites.FavoriteRequest.parse(data)
+        if request is None:
+            await self._error(sid, "invalid_message", "not a message", "message_favorite")
+            return
+        saved = await favorites.set_favorite(
+            self.upstreams, state.user, state.session.thread_id, request
+        )
+        if saved is not None:
+            await self.sio.emit("update_message", saved, to=sid)
+        await self.sio.emit(
+            "set_favorites", await favorites.fetch_favorites(self.upstreams, state.user), to=sid
+        )
 
     async def unknown_event(self, event: str, sid: str, data: Any = None) -> None:
         name = str(event)[:64]

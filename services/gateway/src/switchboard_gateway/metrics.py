@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge
+from prometheus_client import Counter, Gauge, Histogram
 
 __all__ = (
     "ACTIVE_SOCKETS",
     "CLIENT_EVENTS",
+    "CLIENT_EVENT_SECONDS",
     "ENGINEIO_SOCKETS",
     "REFUSED",
     "SHED",
@@ -17,6 +18,14 @@ __all__ = (
 ACTIVE_SOCKETS = Gauge("switchboard_gateway_active_sockets", "Connected Socket.IO clients")
 CLIENT_EVENTS = Counter(
     "switchboard_gateway_client_events_total", "Client events received", ["event"]
+)
+# Handling ends when the event is taken (queued for a worker, answered, or refused),
+# not when the app has answered it: that is the worker's job run time.
+CLIENT_EVENT_SECONDS = Histogram(
+    "switchboard_gateway_client_event_seconds",
+    "Time to handle a client event, connect included, by event and outcome",
+    ["event", "outcome"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 REFUSED = Counter(
     "switchboard_gateway_refused_total", "Connections and events refused at the edge", ["code"]

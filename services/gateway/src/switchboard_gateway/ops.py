@@ -14,7 +14,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from switchboard.service import ReadinessCheck, health_router
+from switchboard.service import ReadinessCheck, health_router, instrument
 from switchboard_gateway.errors import NotFound
 
 __all__ = ("OPS_ONLY_PATHS", "build_ops_app", "not_on_public_port")
@@ -58,4 +58,5 @@ def build_ops_app(public: FastAPI, checks: dict[str, ReadinessCheck]) -> FastAPI
     async def docs() -> HTMLResponse:
         return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{public.title} API")
 
+    instrument(ops, "gateway")
     return ops

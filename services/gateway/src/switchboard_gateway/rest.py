@@ -14,9 +14,10 @@ from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, StringConstraints
 
-from switchboard.aio import resolved
 from switchboard.app_calls import AppCallTimeout, call_app
 from switchboard.config import AppConfig, apply_overrides
+from switchboard.mcp_policy import user_urls_allowed
+from switchboard.replies import await_reply
 from switchboard.schema.app_calls import (
     AppCall,
     ChatProfilesCall,
@@ -24,7 +25,7 @@ from switchboard.schema.app_calls import (
     StartersCall,
 )
 from switchboard.schema.ids import UuidId, internal_path
-from switchboard.schema.jobs import ActionInput, ActionPayload, Reply
+from switchboard.schema.jobs import ActionInput, ActionPayload
 from switchboard.schema.manifest import AppManifest
 from switchboard.schema.steps import ActionDict
 from switchboard.streams import Streams
@@ -261,7 +262,7 @@ def build_router(
             effective = apply_overrides(config, chosen["config_overrides"])
         return {
             "ui": effective.ui.model_dump(),
-            "features": effective.features.model_dump(),
+            "features": _shown_features(effective),
             "userEnv": effective.project.user_env,
             "maskUserEnv": effective.project.mask_user_env,
             "dataPersistence": True,
@@ -322,16 +323,30 @@ def build_router(
                 payload=ActionPayload(action=body.action, reply_id=reply_id),
             )
         )
-        answer = await resolved(
-            streams.redis.blpop(
-                [streams.names.reply(session.id, reply_id)], timeout=max(1, round(action_timeout))
-            )
+        reply = await await_reply(
+            streams.redis, streams.names, session.id, reply_id, action_timeout
         )
-        if answer is None:
+        if reply is None:
             raise ActionTimedOut()
-        reply = Reply.model_validate_json(answer[1])
         if not reply.ok:
             raise Refused(reply.status, reply.detail)
         return {"success": True, "response": reply.value}
 
     return router
+
+
+def _shown_features(config: AppConfig) -> dict[str, Any]:
+    """``[features]`` for the UI: configured MCP servers by name and type only (their
+    commands, URLs, headers and env stay on the server), user servers by whether they
+    may be added."""
+    features = config.features.model_dump(by_alias=True)
+    # Voice activity keys only when set: unset, the shape is Chainlit 2.12's.
+    features["audio"] = config.features.audio.model_dump(exclude_none=True)
+    mcp = features.get("mcp")
+    if isinstance(mcp, dict):
+        mcp["servers"] = [
+            {"name": str(entry.get("name", "")), "type": str(entry.get("type", "stdio"))}
+            for entry in config.features.mcp.servers
+        ]
+        mcp["user_servers"] = {"enabled": user_urls_allowed(config.features.mcp)}
+    return features

@@ -61,6 +61,8 @@ class GatewaySettings(Settings):
     action_timeout: float = Field(default=120.0, gt=0)
     # How long a request waits for an app hook run in a worker (shared-thread view).
     app_call_timeout: float = Field(default=10.0, gt=0)
+    # POST/DELETE /mcp wait this long for the worker (it may first finish a running input).
+    mcp_timeout: float = Field(default=150.0, gt=0)
     # Backpressure (0 turns a limit off): messages waiting per session, jobs in the
     # queue before new messages are shed, messages per user per minute, and packets
     # queued for one socket before it is dropped to resume from Redis.

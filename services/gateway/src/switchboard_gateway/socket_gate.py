@@ -9,7 +9,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import time
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +29,7 @@ from switchboard_gateway.event_limits import (
     EventRule,
 )
 from switchboard_gateway.limits import InputLimits
-from switchboard_gateway.metrics import CLIENT_EVENTS, REFUSED
+from switchboard_gateway.metrics import CLIENT_EVENT_SECONDS, CLIENT_EVENTS, REFUSED
 
 __all__ = ("SocketGate", "SocketState", "describe", "guard")
 
@@ -40,6 +42,10 @@ SESSION_EXPIRED_TEXT = (
     "This session's state was lost (the server restarted). "
     "Reconnect to start a new session; what was in progress did not finish."
 )
+
+# The outcome of the client event this task is handling, for its latency metric:
+# ``guard`` sets it, a refusal (``SocketGate._error``) marks it.
+_OUTCOME: ContextVar[list[str] | None] = ContextVar("client_event_outcome", default=None)
 
 
 @dataclass
@@ -70,6 +76,9 @@ class SocketGate:
 
     async def _error(self, sid: str, code: str, message: str, event: str | None) -> None:
         REFUSED.labels(code=code).inc()
+        outcome = _OUTCOME.get()
+        if outcome is not None and outcome[0] == "ok":
+            outcome[0] = "refused"
         state = self.sockets.get(sid)
         logger.info(
             "client event refused",
@@ -208,29 +217,41 @@ class SocketGate:
 def guard(
     handler: Callable[..., Awaitable[Any]],
     report: Callable[[str, str, Exception], Awaitable[None]] | None = None,
+    event: str | None = None,
 ) -> Callable[..., Awaitable[Any]]:
     """The one error boundary of socket handlers: log once, never kill the server.
 
     A failed client event is reported to its socket (``report``), so nothing the
-    client sent is dropped without a word, e.g. while Redis is away.
+    client sent is dropped without a word, e.g. while Redis is away. Each call is
+    timed as ``event`` (the name the handler is registered under; ``*`` counts as
+    ``unknown``), with its outcome: ``ok``, ``refused`` or ``failed``.
     """
     name = handler.__name__
+    label = "unknown" if event in (None, "*") else str(event)
 
     @functools.wraps(handler)
     async def wrapper(*args: Any) -> Any:
+        outcome = ["ok"]
+        token = _OUTCOME.set(outcome)
+        started = time.perf_counter()
         try:
             return await handler(*args)
         except socketio.exceptions.ConnectionRefusedError:
+            outcome[0] = "refused"
             raise
         except Exception as exc:
+            outcome[0] = "failed"
             logger.exception("socket handler failed", extra={"handler": name})
             if name == "connect":
                 raise socketio.exceptions.ConnectionRefusedError("internal error") from exc
             if report is not None and name != "disconnect":
                 # The catch-all handler gets (event, sid, data); the others (sid, data).
-                event, sid = (args[0], args[1]) if name == "unknown_event" else (name, args[0])
-                await report(sid, str(event)[:64], exc)
+                sent, sid = (args[0], args[1]) if name == "unknown_event" else (label, args[0])
+                await report(sid, str(sent)[:64], exc)
             return None
+        finally:
+            _OUTCOME.reset(token)
+            CLIENT_EVENT_SECONDS.labels(label, outcome[0]).observe(time.perf_counter() - started)
 
     return wrapper
 

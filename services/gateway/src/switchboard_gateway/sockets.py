@@ -7,9 +7,9 @@ passes the gate in ``socket_gate`` first.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import socketio
@@ -25,6 +25,7 @@ from switchboard.schema.jobs import (
     ResumeInput,
 )
 from switchboard.schema.session import ConnectRequest
+from switchboard.session_lifecycle import SessionEnded, SessionForbidden, SessionLifecycle
 from switchboard.session_state import SessionState
 from switchboard.streams import Streams
 from switchboard.tokens import DecodedToken
@@ -41,7 +42,7 @@ from switchboard_gateway.limits import InputLimits, client_backlog, drop_slow_cl
 from switchboard_gateway.metrics import ACTIVE_SOCKETS, REFUSED
 from switchboard_gateway.relay import FROM_START, StreamRelay
 from switchboard_gateway.socket_gate import SocketState, guard
-from switchboard_gateway.upstream import UpstreamError, Upstreams
+from switchboard_gateway.upstream import Upstreams
 
 __all__ = ("SocketHandlers", "SocketState")
 
@@ -69,6 +70,12 @@ class SocketHandlers(ClientEvents):
         self.sio = sio
         self.streams = streams
         self.state = SessionState(streams.redis, streams.names)
+        self.lifecycle = SessionLifecycle(
+            streams.redis,
+            streams.names,
+            session_ttl=streams.session_ttl,
+            session_timeout=config.project.session_timeout,
+        )
         self.relay = relay
         self.upstreams = upstreams
         self.identify = identify
@@ -76,15 +83,18 @@ class SocketHandlers(ClientEvents):
         self.max_event_bytes = max_event_bytes
         self.sockets: dict[str, SocketState] = {}
         self.asks = AskRelay(sio, streams, max_event_bytes, self._error)
-        guarded = functools.partial(guard, report=self._report_failure)
-        sio.on("connect", guarded(self.connect))
-        sio.on("stop", guarded(self.stop))
-        sio.on("edit_message", guarded(self.edit_message))
-        sio.on("chat_settings_change", guarded(self.chat_settings_change))
-        sio.on("chat_settings_edit", guarded(self.chat_settings_edit))
-        sio.on("window_message", guarded(self.window_message))
-        sio.on("fetch_favorites", guarded(self.fetch_favorites))
-        sio.on("message_favorite", guarded(self.message_favorite))
+
+        def on(event: str, handler: Callable[..., Awaitable[Any]]) -> None:
+            sio.on(event, guard(handler, self._report_failure, event))
+
+        on("connect", self.connect)
+        on("stop", self.stop)
+        on("edit_message", self.edit_message)
+        on("chat_settings_change", self.chat_settings_change)
+        on("chat_settings_edit", self.chat_settings_edit)
+        on("window_message", self.window_message)
+        on("fetch_favorites", self.fetch_favorites)
+        on("message_favorite", self.message_favorite)
         self.audio = AudioEvents(
             streams,
             config,
@@ -92,14 +102,14 @@ class SocketHandlers(ClientEvents):
             self._error,
             self._checked,
         )
-        sio.on("audio_start", guarded(self.audio.start))
-        sio.on("audio_chunk", guarded(self.audio.chunk))
-        sio.on("audio_end", guarded(self.audio.end))
-        sio.on("disconnect", guarded(self.disconnect))
-        sio.on("connection_successful", guarded(self.connection_successful))
-        sio.on("client_message", guarded(self.client_message))
-        sio.on("clear_session", guarded(self.clear_session))
-        sio.on("*", guarded(self.unknown_event))
+        on("audio_start", self.audio.start)
+        on("audio_chunk", self.audio.chunk)
+        on("audio_end", self.audio.end)
+        on("disconnect", self.disconnect)
+        on("connection_successful", self.connection_successful)
+        on("client_message", self.client_message)
+        on("clear_session", self.clear_session)
+        on("*", self.unknown_event)
 
     async def connect(self, sid: str, environ: Any = None, auth: Any = None) -> None:
         if sid in self.sockets:  # a client event named "connect", not a handshake
@@ -130,6 +140,10 @@ class SocketHandlers(ClientEvents):
             raise socketio.exceptions.ConnectionRefusedError(
                 f"Missing user environment variable: {missing[0]}"
             )
+        if payload.restoreOnly and not await self.state.alive(payload.sessionId):
+            # A rejoin (a reload) of a session that has ended: no new one in its place.
+            REFUSED.labels(code="session_not_found").inc()
+            raise socketio.exceptions.ConnectionRefusedError("session not found")
         request = ConnectRequest(
             session_id=payload.sessionId,
             user=user,
@@ -140,11 +154,13 @@ class SocketHandlers(ClientEvents):
             language=_language(environ),
         )
         try:
-            result = await self.upstreams.connect_session(request)
-        except UpstreamError as exc:
-            REFUSED.labels(code=f"session_{exc.status_code}").inc()
-            reason = "authorization failed" if exc.status_code == 403 else exc.detail
-            raise socketio.exceptions.ConnectionRefusedError(reason) from exc
+            result = await self.lifecycle.connect(request)
+        except SessionForbidden as exc:
+            REFUSED.labels(code="session_403").inc()
+            raise socketio.exceptions.ConnectionRefusedError("authorization failed") from exc
+        except SessionEnded as exc:
+            REFUSED.labels(code="session_409").inc()
+            raise socketio.exceptions.ConnectionRefusedError(str(exc)) from exc
         self.sockets[sid] = SocketState(
             session=result.session,
             user=user,
@@ -180,9 +196,7 @@ class SocketHandlers(ClientEvents):
         ACTIVE_SOCKETS.dec()
         self.relay.detach(state.session.id, sid)
         try:
-            await self.upstreams.disconnect_session(
-                state.session.id, state.user, state.clear_on_disconnect
-            )
+            await self.lifecycle.disconnect(state.session.id, clear=state.clear_on_disconnect)
         except Exception as exc:  # the session then ends by its TTL instead
             logger.warning(
                 "session disconnect not recorded",

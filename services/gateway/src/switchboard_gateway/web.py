@@ -201,6 +201,19 @@ def mount_web(
         stem = avatar_id.lower().replace(" ", "_").replace(".", "_")
         return await anyio.to_thread.run_sync(_image, folder, dist, request, stem, "avatars")
 
+    @api.get("/copilot/index.js", include_in_schema=False)
+    async def copilot_widget() -> Response:
+        # The widget a host page loads from any origin; it frames /copilot/frame.
+        for built in (dist, _DIST):
+            script = built / "copilot" / "index.js"
+            if script.is_file():
+                return FileResponse(
+                    script,
+                    media_type="text/javascript",
+                    headers={"Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*"},
+                )
+        raise NotFound()
+
     @api.get("/{full_path:path}", include_in_schema=False)
     async def spa(full_path: str) -> HTMLResponse:
         if full_path.startswith(_NOT_SPA) or f"{full_path}/" in _NOT_SPA:

@@ -1,4 +1,4 @@
-"""``switchboard-persistence [serve|migrate]``: run the service or migrate its database."""
+"""``switchboard-persistence [serve|migrate|import]``: run the service, migrate, import."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import asyncio
 from switchboard.logs import configure_logging
 from switchboard.service import serve
 from switchboard_persistence.app import create_app
+from switchboard_persistence.chainlit_import import run_import
 from switchboard_persistence.db.engine import migrate
 from switchboard_persistence.settings import PersistenceSettings
 
@@ -27,6 +28,23 @@ def _parser() -> argparse.ArgumentParser:
         help="do not upgrade the schema first (when a migration job does it)",
     )
     commands.add_parser("migrate", help="upgrade the database schema and exit")
+    copy = commands.add_parser(
+        "import",
+        help="copy a database Chainlit's SQLAlchemy data layer wrote into Switchboard's schema",
+        description=(
+            "Copies threads, steps, elements and feedback from a Chainlit-schema PostgreSQL "
+            "database into SWITCHBOARD_DATABASE_URL (migrated first). Rows already there are "
+            "kept, so running it again copies only what is new."
+        ),
+    )
+    copy.add_argument(
+        "--from",
+        dest="source",
+        default=None,
+        help="the Chainlit database URL (default: SWITCHBOARD_CHAINLIT_DATABASE_URL)",
+    )
+    copy.add_argument("--dry-run", action="store_true", help="print the counts, write nothing")
+    copy.add_argument("--batch-size", type=int, default=100, help="threads per transaction")
     return parser
 
 
@@ -36,6 +54,16 @@ def main(argv: list[str] | None = None) -> None:
     configure_logging("persistence", settings.log_level, settings.log_json)
     if args.command == "migrate":
         asyncio.run(migrate(settings.database_url))
+        return
+    if args.command == "import":
+        source = args.source or settings.chainlit_database_url
+        if not source:
+            raise SystemExit("switchboard import: give --from or SWITCHBOARD_CHAINLIT_DATABASE_URL")
+        if not args.dry_run:
+            asyncio.run(migrate(settings.database_url))
+        run_import(
+            source, settings.database_url, dry_run=args.dry_run, batch_size=max(1, args.batch_size)
+        )
         return
     if not getattr(args, "no_migrate", False):
         asyncio.run(migrate(settings.database_url))

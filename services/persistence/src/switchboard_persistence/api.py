@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from switchboard_persistence.routes import feedback, files, threads
+from switchboard_persistence.routes import favorites, feedback, files, threads
 from switchboard_persistence.routes.threads import visible_to
 
 __all__ = ("build_router", "visible_to")
@@ -19,5 +19,6 @@ def build_router(max_file_bytes: int) -> APIRouter:
     router = APIRouter()
     router.include_router(threads.router())
     router.include_router(feedback.router())
+    router.include_router(favorites.router())
     router.include_router(files.router(max_file_bytes))
     return router

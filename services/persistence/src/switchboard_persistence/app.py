@@ -10,21 +10,23 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from switchboard.refusals import log_refusals
-from switchboard.service import health_router
+from switchboard.service import health_router, instrument
 from switchboard_persistence.api import build_router
 from switchboard_persistence.consumer import ConsumerOptions, PersistConsumer
 from switchboard_persistence.db.engine import make_engine
 from switchboard_persistence.errors import PersistenceError
-from switchboard_persistence.feedback import FeedbackStore
 from switchboard_persistence.files import FileStore
-from switchboard_persistence.repository import Repository
 from switchboard_persistence.routes.deps import Stores
 from switchboard_persistence.settings import PersistenceSettings
 from switchboard_persistence.storage import ObjectStorage, SpoolingStorage, make_storage
 from switchboard_persistence.storage.spool import PROBE_KEY
-from switchboard_persistence.threads import ThreadStore
+from switchboard_persistence.stores.app_layer import AppDataLayerStore
+from switchboard_persistence.stores.base import ConversationStore
+from switchboard_persistence.stores.chainlit import ChainlitStore
+from switchboard_persistence.stores.switchboard import SwitchboardStore
 
 __all__ = ("create_app",)
 
@@ -57,6 +59,25 @@ async def _stop(consumer: PersistConsumer, task: asyncio.Task[None]) -> None:
         logger.exception("persistence consumer ended with an error")
 
 
+async def open_store(
+    settings: PersistenceSettings, engine: AsyncEngine, storage: ObjectStorage
+) -> ConversationStore:
+    """The storage mode the settings name; chainlit mode checks its tables first."""
+    if settings.persistence_schema == "app":
+        assert settings.app is not None  # the settings validate it
+        # Built on the event loop's thread: a data layer may make loop-bound clients.
+        return AppDataLayerStore.load(settings.app, engine, storage)
+    if settings.persistence_schema == "chainlit":
+        assert settings.chainlit_database_url is not None  # the settings validate it
+        chainlit_engine = make_engine(settings, settings.chainlit_database_url)
+        try:
+            return await ChainlitStore.open(chainlit_engine, engine, storage)
+        except BaseException:
+            await chainlit_engine.dispose()
+            raise
+    return SwitchboardStore(engine, storage)
+
+
 def create_app(settings: PersistenceSettings | None = None) -> FastAPI:
     settings = settings or PersistenceSettings()
 
@@ -66,16 +87,19 @@ def create_app(settings: PersistenceSettings | None = None) -> FastAPI:
         redis = Redis.from_url(settings.redis_url)
         storage = make_storage(settings)
         await storage.start()
-        repository = Repository(engine, storage)
-        consumer = PersistConsumer(redis, repository, settings.names, consumer_options(settings))
-        app.state.repository = repository
+        try:
+            store = await open_store(settings, engine, storage)
+        except BaseException:
+            await redis.aclose()
+            await storage.close()
+            await engine.dispose()
+            raise
+        consumer = PersistConsumer(redis, store, settings.names, consumer_options(settings))
+        app.state.store = store
+        # Switchboard's own schema keeps its Repository reachable (tests apply events to it).
+        app.state.repository = store.repository if isinstance(store, SwitchboardStore) else store
         app.state.storage = storage
-        app.state.stores = Stores(
-            repository=repository,
-            threads=ThreadStore(engine, storage),
-            feedback=FeedbackStore(engine),
-            files=FileStore(engine, storage),
-        )
+        app.state.stores = Stores(conversations=store, files=FileStore(engine, storage, store))
         app.state.redis = redis
         app.state.consumer = consumer
         task = asyncio.create_task(consumer.run(), name="persistence-consumer")
@@ -86,14 +110,15 @@ def create_app(settings: PersistenceSettings | None = None) -> FastAPI:
             await _stop(consumer, task)
             await redis.aclose()
             await storage.close()
+            await store.close()
             await engine.dispose()
 
     app = FastAPI(title="switchboard-persistence", lifespan=lifespan)
     app.state.service_secret = settings.require_service_secret()
 
     async def database_ready() -> None:
-        repository: Repository = app.state.repository
-        await repository.ping()
+        store: ConversationStore = app.state.store
+        await store.ping()
 
     async def redis_ready() -> None:
         redis: Redis = app.state.redis
@@ -117,4 +142,5 @@ def create_app(settings: PersistenceSettings | None = None) -> FastAPI:
         health_router({"database": database_ready, "redis": redis_ready, "storage": storage_ready})
     )
     app.include_router(build_router(settings.max_file_bytes))
+    instrument(app, "persistence")
     return app

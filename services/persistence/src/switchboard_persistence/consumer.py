@@ -43,7 +43,7 @@ from switchboard_persistence.metrics import (
     EVENTS_APPLIED,
     LAG_SECONDS,
 )
-from switchboard_persistence.repository import Repository
+from switchboard_persistence.stores.base import EventWriter
 from switchboard_persistence.stream_entries import ERROR_MAX, Entry
 
 __all__ = ("ConsumerOptions", "Entry", "PersistConsumer", "is_outage")
@@ -69,7 +69,7 @@ class PersistConsumer:
     def __init__(
         self,
         redis: Redis,
-        repository: Repository,
+        repository: EventWriter,
         names: RedisNames,
         options: ConsumerOptions,
     ) -> None:

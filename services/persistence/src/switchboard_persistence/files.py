@@ -19,8 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from switchboard.schema.history import StoredFile
 from switchboard_persistence.apply import delete_objects
-from switchboard_persistence.db.sql import ELEMENTS, FILES, THREADS, clean
+from switchboard_persistence.db.sql import FILES, clean
 from switchboard_persistence.storage import ObjectNotFound, ObjectStorage, file_key
+from switchboard_persistence.stores.base import FileThreads
 from switchboard_persistence.uploads import Upload
 
 __all__ = ("FileRecord", "FileStore", "NewFile")
@@ -88,8 +89,12 @@ def _readable(caller: str | None, session_id: str | None) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class FileStore:
+    """File rows live in Switchboard's own database whatever the storage mode; what they
+    need to know of threads and elements, ``threads`` answers."""
+
     engine: AsyncEngine
     storage: ObjectStorage
+    threads: FileThreads
 
     async def get(
         self, file_id: str, caller: str | None, session_id: str | None
@@ -108,19 +113,12 @@ class FileStore:
         All a shared thread's viewer may read: an element names its file by id, and
         that id may name another thread's file, which is never served here.
         """
-        e, t = ELEMENTS.c, THREADS.c
-        shown = (
-            select(e.id)
-            .join(THREADS, t.id == e.thread_id)
-            .where(e.thread_id == thread_id, e.chainlit_key == file_id, t.deleted_at.is_(None))
-            .exists()
-        )
+        if not await self.threads.shows_file(thread_id, file_id):
+            return None
         async with self.engine.connect() as conn:
             row = (
                 await conn.execute(
-                    select(FILES).where(
-                        FILES.c.id == file_id, FILES.c.thread_id == thread_id, shown
-                    )
+                    select(FILES).where(FILES.c.id == file_id, FILES.c.thread_id == thread_id)
                 )
             ).first()
         return FileRecord.of(row._mapping) if row is not None else None
@@ -130,14 +128,7 @@ class FileStore:
 
         Steps can reach the database before the thread upsert that names the user.
         """
-        t = THREADS.c
-        async with self.engine.connect() as conn:
-            row = (
-                await conn.execute(select(t.user_identifier, t.deleted_at).where(t.id == thread_id))
-            ).first()
-        if row is None:
-            return True
-        return row.deleted_at is None and row.user_identifier in (None, caller)
+        return await self.threads.thread_usable(thread_id, caller)
 
     async def save(self, caller: str | None, new: NewFile, upload: Upload) -> StoredFile | None:
         """Store the bytes then the row; None when ``file_id`` is another owner's file."""

@@ -6,6 +6,7 @@ stored version is a late redelivery and changes nothing.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
@@ -59,13 +60,20 @@ def _step_row(event: StepUpsert, thread_id: str) -> dict[str, Any]:
 
 
 def _step_upsert_statement(conn: AsyncConnection) -> Any:
+    """The upsert for this connection's dialect, built once: building it per batch cost
+    a quarter of the service's CPU under load."""
+    return _build_step_upsert(conn.dialect.name)
+
+
+@functools.cache
+def _build_step_upsert(dialect: str) -> Any:
     c = STEPS.c
     next_seq = (
         select(func.coalesce(func.max(c.seq), 0) + 1)
         .where(c.thread_id == bindparam("seq_thread"))
         .scalar_subquery()
     )
-    stmt = insert_for(conn, STEPS).values(seq=next_seq)
+    stmt = insert_for(dialect, STEPS).values(seq=next_seq)
     new = stmt.excluded
 
     def take_new(name: str) -> ColumnElement[Any]:

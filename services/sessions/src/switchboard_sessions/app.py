@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 from switchboard.internal_auth import InternalCaller
 from switchboard.reconnect import MAX_BACKOFF_S, RedisBackoff
 from switchboard.schema.session import ConnectRequest, ConnectResult, DisconnectRequest
-from switchboard.service import health_router, service_caller
+from switchboard.service import health_router, instrument, service_caller
 from switchboard.streams import Streams
 from switchboard_sessions.errors import SessionForbidden, SessionsError
 from switchboard_sessions.registry import SessionRegistry
@@ -99,4 +99,5 @@ def create_app(settings: SessionsSettings | None = None) -> FastAPI:
         await registry.disconnect(session_id, clear=body.clear)
         return {"ok": True}
 
+    instrument(app, "sessions")
     return app

@@ -6,11 +6,14 @@ import logging
 import time
 import uuid
 
+from arq.constants import in_progress_key_prefix, job_key_prefix, retry_key_prefix
 from redis.asyncio import Redis
 
-from switchboard.aio import resolved
 from switchboard.schema.jobs import ChatEndInput
-from switchboard.schema.session import ConnectRequest, ConnectResult, SessionRecord
+from switchboard.schema.session import ConnectRequest, ConnectResult
+from switchboard.session_lifecycle import SessionEnded as SessionLifecycleEnded
+from switchboard.session_lifecycle import SessionForbidden as SessionLifecycleForbidden
+from switchboard.session_lifecycle import SessionLifecycle
 from switchboard.session_state import SessionField
 from switchboard.streams import JOB_FUNCTION, Streams
 from switchboard_sessions.errors import SessionEnded, SessionForbidden
@@ -37,26 +40,26 @@ end
 return claimed
 """
 
-# KEYS: session hash, expiring zset. ARGV: session id, requester ("=" + identifier,
-# or "" when anonymous). Returns the record if the session is live, else 'ending' or
-# nil. Only its owner's reconnect cancels its pending end: a refused attempt by
-# someone else must not keep another user's session (and its on_chat_end) alive.
-_RESTORE = f"""
-if redis.call('HGET', KEYS[1], '{SessionField.ENDING}') == '1' then
-  return 'ending'
-end
-local record = redis.call('HGET', KEYS[1], '{SessionField.RECORD}')
-if record then
-  local user = cjson.decode(record)['user']
-  local owner = ''
-  if type(user) == 'table' and type(user['identifier']) == 'string' then
-    owner = '=' .. user['identifier']
+# KEYS: running zset, running jobs hash, the arq queue. ARGV: now, limit, then arq's
+# job, in-progress and retry key prefixes. Claims sessions whose worker stopped
+# refreshing their lock and takes that worker's job off the queue at once (arq would
+# count it as in progress until its timeout, an hour), atomically, so two replicas
+# never both claim one session.
+_CLAIM_LOST = """
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
+local claimed = {}
+for _, id in ipairs(ids) do
+  if redis.call('ZREM', KEYS[1], id) == 1 then
+    local job = redis.call('HGET', KEYS[2], id)
+    if job then
+      redis.call('HDEL', KEYS[2], id)
+      redis.call('ZREM', KEYS[3], job)
+      redis.call('DEL', ARGV[3] .. job, ARGV[4] .. job, ARGV[5] .. job)
+    end
+    table.insert(claimed, id)
   end
-  if owner == ARGV[2] then
-    redis.call('ZREM', KEYS[2], ARGV[1])
-  end
 end
-return record
+return claimed
 """
 
 
@@ -67,78 +70,37 @@ class SessionRegistry:
         self.names = streams.names
         self.session_timeout = session_timeout
         self._claim = redis.register_script(_CLAIM_EXPIRED)
-        self._restore = redis.register_script(_RESTORE)
+        self._claim_lost = redis.register_script(_CLAIM_LOST)
+        self.lifecycle = SessionLifecycle(
+            redis, self.names, session_ttl=streams.session_ttl, session_timeout=session_timeout
+        )
 
     async def connect(self, request: ConnectRequest) -> ConnectResult:
-        key = self.names.session(request.session_id)
-        requester = f"={request.user.identifier}" if request.user else ""
-        existing = await self._restore(
-            keys=[key, self.names.expiring], args=[request.session_id, requester]
-        )
-        if existing is not None:
-            return self._restored(request, existing)
-        record = SessionRecord(
-            id=request.session_id,
-            thread_id=str(uuid.uuid4()),
-            user=request.user,
-            client_type=request.client_type,
-            chat_profile=request.chat_profile,
-            user_env=request.user_env,
-            language=request.language,
-            thread_id_to_resume=request.thread_id,
-            created_at=time.time(),
-        )
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hsetnx(key, SessionField.RECORD, record.model_dump_json())
-            pipe.expire(key, self.streams.session_ttl)
-            created, _ = await pipe.execute()
-        if not created:  # another gateway created it a moment ago
-            raw = await resolved(self.redis.hget(key, SessionField.RECORD))
-            if raw is None:
-                raise SessionEnded("session ended while connecting")
-            return self._restored(request, raw)
-        logger.info(
-            "session created",
-            extra={"session_id": record.id, "thread_id": record.thread_id, "user": record.owner},
-        )
-        return ConnectResult(session=record, restored=False)
-
-    def _restored(self, request: ConnectRequest, raw: bytes | str) -> ConnectResult:
-        if raw in (b"ending", "ending"):
-            raise SessionEnded("session has ended; connect with a new session id")
-        record = SessionRecord.model_validate_json(raw)
-        requester = request.user.identifier if request.user else None
-        if record.owner != requester:
-            logger.warning(
-                "session restore refused",
-                extra={"session_id": record.id, "owner": record.owner, "requester": requester},
-            )
-            raise SessionForbidden("authorization failed")
-        logger.info("session restored", extra={"session_id": record.id})
-        return ConnectResult(session=record, restored=True)
+        try:
+            return await self.lifecycle.connect(request)
+        except SessionLifecycleEnded as exc:
+            raise SessionEnded(str(exc)) from exc
+        except SessionLifecycleForbidden as exc:
+            raise SessionForbidden(str(exc)) from exc
 
     async def disconnect(self, session_id: str, *, clear: bool) -> None:
-        if not await self.redis.exists(self.names.session(session_id)):
-            return
-        grace = 0 if clear else self.session_timeout
-        await self.redis.zadd(self.names.expiring, {session_id: time.time() + grace})
-        logger.info(
-            "session disconnected",
-            extra={"session_id": session_id, "grace_s": grace},
-        )
+        await self.lifecycle.disconnect(session_id, clear=clear)
 
     async def reap_lost(self, limit: int = 100) -> list[str]:
         """Sessions whose worker stopped refreshing its lock: have another drain them."""
-        lapsed = await resolved(
-            self.redis.zrangebyscore(self.names.running, "-inf", time.time(), start=0, num=limit)
+        claimed = await self._claim_lost(
+            keys=[self.names.running, self.names.running_jobs, self.names.queue],
+            args=[
+                time.time(),
+                limit,
+                job_key_prefix,
+                in_progress_key_prefix,
+                retry_key_prefix,
+            ],
         )
-        rescued = []
-        for raw in lapsed:
-            session_id = raw.decode() if isinstance(raw, bytes) else str(raw)
-            if not await resolved(self.redis.zrem(self.names.running, session_id)):
-                continue  # another sessions replica took it
+        rescued = [c.decode() if isinstance(c, bytes) else str(c) for c in claimed]
+        for session_id in rescued:
             await self.streams.enqueue_call(JOB_FUNCTION, uuid.uuid4().hex, session_id)
-            rescued.append(session_id)
             logger.warning("session's worker lost; rescheduled", extra={"session_id": session_id})
         return rescued
 

@@ -50,6 +50,9 @@ class ConnectAuth(BaseModel):
     chatProfile: str | None = None
     # Switchboard's own clients send the last UI event id they saw, to resume.
     lastEventId: str | None = Field(default=None, max_length=64)
+    # Switchboard's own clients rejoining a session after a reload: refuse the
+    # connection ("session not found") rather than start a new session under its id.
+    restoreOnly: bool = False
 
     @field_validator("sessionId")
     @classmethod

@@ -14,6 +14,7 @@ from switchboard.schema.ids import AppId, OptionalUuidId
 from switchboard.schema.steps import ThreadDict
 
 __all__ = (
+    "FavoriteIn",
     "FeedbackIn",
     "FeedbackSaved",
     "PageInfo",
@@ -68,6 +69,14 @@ class RenameThread(BaseModel):
 
 class ShareThread(BaseModel):
     isShared: bool
+
+
+class FavoriteIn(BaseModel):
+    """``PUT /threads/{id}/steps/{id}/favorite``: star or unstar one of the caller's messages."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    favorite: bool
 
 
 class SharedThread(BaseModel):

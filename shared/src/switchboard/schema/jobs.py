@@ -14,6 +14,7 @@ from switchboard.schema.client import MAX_FILE_REFERENCES
 from switchboard.schema.depth import JsonObject, JsonValue
 from switchboard.schema.envelope import Envelope
 from switchboard.schema.ids import UuidId
+from switchboard.schema.mcp import McpConnectInput, McpDisconnectInput
 from switchboard.schema.steps import ActionDict, StepDict
 
 __all__ = (
@@ -170,7 +171,9 @@ SessionInput = Annotated[
     | FeedbackInput
     | AudioStartInput
     | AudioChunkInput
-    | AudioEndInput,
+    | AudioEndInput
+    | McpConnectInput
+    | McpDisconnectInput,
     Field(discriminator="type"),
 ]
 

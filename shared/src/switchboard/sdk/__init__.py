@@ -16,6 +16,7 @@ from switchboard.sdk.callbacks import (
     AppCallbacks,
     action_callback,
     author_rename,
+    data_layer,
     header_auth_callback,
     oauth_callback,
     on_app_shutdown,
@@ -28,6 +29,8 @@ from switchboard.sdk.callbacks import (
     on_chat_start,
     on_feedback,
     on_logout,
+    on_mcp_connect,
+    on_mcp_disconnect,
     on_message,
     on_settings_edit,
     on_settings_update,
@@ -63,12 +66,7 @@ from switchboard.sdk.element import (
     Video,
 )
 from switchboard.sdk.generation import ChatGeneration, CompletionGeneration
-from switchboard.sdk.ignored_hooks import (
-    data_layer,
-    on_mcp_connect,
-    on_mcp_disconnect,
-    on_slack_reaction_added,
-)
+from switchboard.sdk.ignored_hooks import on_slack_reaction_added
 from switchboard.sdk.instrumentation import instrument_mistralai, instrument_openai
 from switchboard.sdk.message import ErrorMessage, Message
 from switchboard.sdk.step import Step, step

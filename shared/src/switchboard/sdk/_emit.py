@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from switchboard.failpoints import failpoint
 from switchboard.schema.events import (
     DeleteMessage,
     NewMessage,
@@ -46,18 +47,12 @@ def stub_step(data: dict[str, Any]) -> dict[str, Any]:
 
 
 async def emit_step(ctx: SessionContext, kind: str, data: dict[str, Any]) -> None:
-    """Show and/or persist a step; ``persist_only`` stores without showing."""
+    """Show and/or persist a step; ``persist_only`` stores without showing.
+
+    Stored before it is shown: a worker killed between the two writes leaves a step
+    stored and not shown (a reload shows it), never one the user saw and lost.
+    """
     step = StepDict.model_validate(data)
-    event_cls = _UI_EVENTS.get(kind)
-    if event_cls is not None:
-        shown = step
-        if kind != "delete_message" and hidden_in_cot(ctx, data):
-            # A hidden step is never streamed: its stub is sent as a new message.
-            event_cls = UpdateMessage if kind == "update_message" else NewMessage
-            shown = StepDict.model_validate(stub_step(data))
-        await ctx.emitter.emit(
-            event_cls(session_id=ctx.session_id, thread_id=ctx.thread_id, payload=shown)
-        )
     if kind in ("new_message", "update_message", "persist_only"):
         await ctx.emitter.persist(
             StepUpsert(session_id=ctx.session_id, thread_id=ctx.thread_id, payload=step)
@@ -69,6 +64,17 @@ async def emit_step(ctx: SessionContext, kind: str, data: dict[str, Any]) -> Non
                 thread_id=ctx.thread_id,
                 payload=StepDeletePayload(id=step.id),
             )
+        )
+    event_cls = _UI_EVENTS.get(kind)
+    if event_cls is not None:
+        failpoint("step.stored")
+        shown = step
+        if kind != "delete_message" and hidden_in_cot(ctx, data):
+            # A hidden step is never streamed: its stub is sent as a new message.
+            event_cls = UpdateMessage if kind == "update_message" else NewMessage
+            shown = StepDict.model_validate(stub_step(data))
+        await ctx.emitter.emit(
+            event_cls(session_id=ctx.session_id, thread_id=ctx.thread_id, payload=shown)
         )
 
 

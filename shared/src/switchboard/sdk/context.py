@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from pydantic import PrivateAttr
+
 from switchboard.config import AppConfig
 from switchboard.schema.envelope import Envelope
 from switchboard.schema.events import Ask, CallFn
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
     from switchboard.sdk.step import Step
 
 __all__ = (
+    "CallbackSession",
     "ContextError",
     "Emitter",
     "SessionContext",
@@ -108,6 +111,9 @@ class SessionContext:
     # ``config`` with the chat profile's ``config_overrides`` applied (Chainlit's
     # ``session.get_config()``); None when the profile overrides nothing.
     profile_config: AppConfig | None = None
+    # name -> (mcp.ClientSession, AsyncExitStack): the session's MCP servers, held
+    # by this worker (the dict is the worker's own, so connects show up at once).
+    mcp_sessions: dict[str, tuple[Any, Any]] = field(default_factory=dict)
 
     @property
     def session_id(self) -> str:
@@ -148,12 +154,28 @@ def bind_context(ctx: SessionContext) -> None:
     current_steps.set(())
 
 
+class CallbackSession(SessionRecord):
+    """``context.session``: the stored record plus what lives only in this worker."""
+
+    _mcp_sessions: dict[str, tuple[Any, Any]] = PrivateAttr(default_factory=dict)
+
+    @property
+    def mcp_sessions(self) -> dict[str, tuple[Any, Any]]:
+        """Chainlit's ``session.mcp_sessions``: name -> (ClientSession, AsyncExitStack)."""
+        return self._mcp_sessions
+
+
 class _ContextProxy:
     """``switchboard.context``: Chainlit's lazy proxy over the current context."""
 
     @property
-    def session(self) -> SessionRecord:
-        return get_context().session
+    def session(self) -> CallbackSession:
+        ctx = get_context()
+        view = CallbackSession.model_construct(
+            _fields_set=ctx.session.model_fields_set, **dict(ctx.session)
+        )
+        view._mcp_sessions = ctx.mcp_sessions
+        return view
 
     @property
     def emitter(self) -> AppEmitter:

@@ -163,11 +163,11 @@ class Element:
     async def send(self, for_id: str | None = None, persist: bool = True) -> Element:
         ctx = get_context()
         payload = await self._create(for_id)
+        if persist:  # stored before shown, as steps are (see ``emit_step``)
+            await self._persist(payload)
         await ctx.emitter.emit(
             ElementEvent(session_id=ctx.session_id, thread_id=ctx.thread_id, payload=payload)
         )
-        if persist:
-            await self._persist(payload)
         return self
 
     async def update(self) -> Element:

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ("data_layer", "on_mcp_connect", "on_mcp_disconnect", "on_slack_reaction_added")
+__all__ = ("on_slack_reaction_added",)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -26,13 +26,6 @@ def _ignored(name: str, instead: str) -> Callable[[F], F]:
     return decorator
 
 
-data_layer = _ignored(
-    "data_layer",
-    "Switchboard's persistence service stores threads, steps, elements and feedback "
-    "(SWITCHBOARD_DATABASE_URL); custom data layers are not used yet",
-)
-on_mcp_connect = _ignored("on_mcp_connect", "Switchboard does not connect MCP servers yet")
-on_mcp_disconnect = _ignored("on_mcp_disconnect", "Switchboard does not connect MCP servers yet")
 on_slack_reaction_added = _ignored(
     "on_slack_reaction_added", "Switchboard serves the web UI only, not Slack"
 )

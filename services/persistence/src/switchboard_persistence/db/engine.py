@@ -33,8 +33,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(settings: PersistenceSettings) -> AsyncEngine:
-    url = settings.database_url
+def make_engine(settings: PersistenceSettings, url: str | None = None) -> AsyncEngine:
+    """An engine for ``url`` (default: the service's own database) with the pool settings."""
+    url = normalise_database_url(url) if url else settings.database_url
     if url.startswith("sqlite"):
         engine = create_async_engine(url)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

@@ -46,13 +46,14 @@ def clean(value: Any) -> Any:
     return value
 
 
-def insert_for(conn: AsyncConnection, table: Table) -> postgresql.Insert | sqlite.Insert:
-    """The dialect's INSERT, which has ``ON CONFLICT`` on both backends."""
-    if conn.dialect.name == "postgresql":
+def insert_for(conn: AsyncConnection | str, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """The dialect's INSERT (for a connection or a dialect name), with ``ON CONFLICT``."""
+    dialect = conn if isinstance(conn, str) else conn.dialect.name
+    if dialect == "postgresql":
         return postgresql.insert(table)
-    if conn.dialect.name == "sqlite":
+    if dialect == "sqlite":
         return sqlite.insert(table)
-    raise RuntimeError(f"unsupported database dialect {conn.dialect.name!r}")
+    raise RuntimeError(f"unsupported database dialect {dialect!r}")
 
 
 def owned_by(column: Any, identifier: str | None) -> ColumnElement[bool]:

@@ -11,19 +11,16 @@ from switchboard.internal_auth import InternalCaller
 from switchboard.schema.ids import is_app_id, is_uuid_id
 from switchboard.service import service_caller
 from switchboard_persistence.errors import NotFound
-from switchboard_persistence.feedback import FeedbackStore
 from switchboard_persistence.files import FileStore
-from switchboard_persistence.repository import Repository
-from switchboard_persistence.threads import ThreadStore
+from switchboard_persistence.stores.base import ConversationStore
 
 __all__ = ("CallerDep", "Stores", "StoresDep", "identifier", "known_id")
 
 
 @dataclass(frozen=True, slots=True)
 class Stores:
-    repository: Repository
-    threads: ThreadStore
-    feedback: FeedbackStore
+    # Threads, steps, elements and feedback, in whichever storage mode is configured.
+    conversations: ConversationStore
     files: FileStore
 
 

@@ -20,7 +20,7 @@ def router() -> APIRouter:
         who: CallerDep,
         s: StoresDep,
     ) -> FeedbackSaved:
-        saved = await s.feedback.upsert(identifier(who), body)
+        saved = await s.conversations.upsert_feedback(identifier(who), body)
         if saved is None:
             raise FeedbackNotFound()
         return saved
@@ -31,7 +31,8 @@ def router() -> APIRouter:
         who: CallerDep,
         s: StoresDep,
     ) -> dict[str, bool]:
-        if not await s.feedback.delete(identifier(who), known_id(feedback_id, FeedbackNotFound)):
+        feedback_id = known_id(feedback_id, FeedbackNotFound)
+        if not await s.conversations.delete_feedback(identifier(who), feedback_id):
             raise FeedbackNotFound()
         return {"success": True}
 

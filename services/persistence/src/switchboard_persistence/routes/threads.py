@@ -40,7 +40,13 @@ def router() -> APIRouter:
         who: CallerDep,
         s: StoresDep,
     ) -> dict[str, Any]:
-        thread = await s.repository.get_thread(known_id(thread_id, ThreadNotFound))
+        thread_id = known_id(thread_id, ThreadNotFound)
+        # The owner is checked before the thread is read (a data layer is never asked
+        # for another user's thread), and again on what was read.
+        owner = await s.conversations.thread_owner(thread_id)
+        if owner is None or owner.identifier != identifier(who):
+            raise ThreadNotFound()
+        thread = await s.conversations.get_thread(thread_id)
         if thread is None or not visible_to(thread, who):
             raise ThreadNotFound()
         body: dict[str, Any] = thread.model_dump(mode="json")
@@ -55,7 +61,7 @@ def router() -> APIRouter:
         owner = identifier(who)
         if owner is None:
             raise Unauthorized()
-        return await s.threads.list_threads(owner, request)
+        return await s.conversations.list_threads(owner, request)
 
     @routes.patch("/threads/{thread_id}")
     async def rename_thread(
@@ -64,7 +70,7 @@ def router() -> APIRouter:
         who: CallerDep,
         s: StoresDep,
     ) -> dict[str, bool]:
-        if not await s.threads.rename(
+        if not await s.conversations.rename(
             known_id(thread_id, ThreadNotFound), identifier(who), body.name
         ):
             raise ThreadNotFound()
@@ -76,7 +82,7 @@ def router() -> APIRouter:
         who: CallerDep,
         s: StoresDep,
     ) -> dict[str, bool]:
-        if not await s.threads.delete(known_id(thread_id, ThreadNotFound), identifier(who)):
+        if not await s.conversations.delete(known_id(thread_id, ThreadNotFound), identifier(who)):
             raise ThreadNotFound()
         return _OK
 
@@ -88,7 +94,8 @@ def router() -> APIRouter:
         s: StoresDep,
     ) -> dict[str, bool]:
         shared = body.isShared
-        if not await s.threads.share(known_id(thread_id, ThreadNotFound), identifier(who), shared):
+        thread_id = known_id(thread_id, ThreadNotFound)
+        if not await s.conversations.share(thread_id, identifier(who), shared):
             raise ThreadNotFound()
         return _OK
 
@@ -99,7 +106,7 @@ def router() -> APIRouter:
         s: StoresDep,
     ) -> SharedThread:
         """Any caller: the gateway decides whether the thread may be shown."""
-        thread = await s.repository.get_thread(known_id(thread_id, ThreadNotFound))
+        thread = await s.conversations.get_thread(known_id(thread_id, ThreadNotFound))
         if thread is None:
             raise ThreadNotFound()
         metadata = {k: v for k, v in thread.metadata.items() if k not in SHARED_HIDDEN_METADATA}
@@ -117,7 +124,7 @@ def router() -> APIRouter:
     ) -> ElementDict:
         known_id(thread_id, ElementNotFound)
         known_id(element_id, ElementNotFound, app_chosen=True)
-        element = await s.repository.get_element(thread_id, element_id, identifier(who))
+        element = await s.conversations.get_element(thread_id, element_id, identifier(who))
         if element is None:
             raise ElementNotFound()
         return element
