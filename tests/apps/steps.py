@@ -2,11 +2,21 @@
 
 Each tool step is shown empty, updated to "working", then closed with its final
 output, so a stale write applied after a newer one would show in the database.
+With ``TEST_APP_DATA_LAYER_URL`` set, the app brings its own data layer (Chainlit's
+SQLAlchemy one on that database), for the "app" storage mode.
 """
 
 import asyncio
+import os
 
 import switchboard as cl
+from switchboard.data.sql_alchemy import SQLAlchemyDataLayer
+
+if os.environ.get("TEST_APP_DATA_LAYER_URL"):
+
+    @cl.data_layer
+    def layer() -> SQLAlchemyDataLayer:
+        return SQLAlchemyDataLayer(conninfo=os.environ["TEST_APP_DATA_LAYER_URL"])
 
 
 @cl.on_chat_start

@@ -121,6 +121,7 @@ _STEPS_SQL = {
     "chainlit": 'SELECT id::text AS id, "threadId"::text AS thread_id, output FROM steps'
     ' WHERE "threadId"::text = ANY($1::text[])',
 }
+_STEPS_SQL["app"] = _STEPS_SQL["chainlit"]
 
 
 async def _stored(dsn: str, threads: list[str], mode: str) -> dict[str, tuple[str, str]]:
@@ -198,10 +199,11 @@ def _logged(stack: LocalStack, name: str, event: str) -> bool:
 async def _stack_for(
     mode: str, make_stack: StackFactory, server: LocalPostgres, tmp_path: Path
 ) -> LocalStack:
-    """A stack storing conversations in ``server``, in Switchboard's schema or Chainlit's.
+    """A stack storing conversations in ``server``: Switchboard's schema, Chainlit's, or
+    through the app's own data layer (Chainlit's SQLAlchemy layer on Chainlit's tables).
 
-    In chainlit mode the server holds a database Chainlit's tables were made in (as an
-    app's would be) and Switchboard's own rows (uploads) live in SQLite beside it.
+    In chainlit and app modes the server holds a database Chainlit's tables were made in
+    (as an app's would be) and Switchboard's own rows (uploads) live in SQLite beside it.
     """
     if mode == "switchboard":
         return make_stack(APP, database_url=server.url, gateways=2, workers=2)
@@ -211,19 +213,23 @@ async def _stack_for(
         await conn.execute(CHAINLIT_SCHEMA)
     finally:
         await conn.close()
+    if mode == "chainlit":
+        env = {
+            "SWITCHBOARD_PERSISTENCE_SCHEMA": "chainlit",
+            "SWITCHBOARD_CHAINLIT_DATABASE_URL": server.url,
+        }
+    else:
+        env = {"SWITCHBOARD_PERSISTENCE_SCHEMA": "app", "TEST_APP_DATA_LAYER_URL": server.url}
     return make_stack(
         APP,
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'own.db'}",
         gateways=2,
         workers=2,
-        extra_env={
-            "SWITCHBOARD_PERSISTENCE_SCHEMA": "chainlit",
-            "SWITCHBOARD_CHAINLIT_DATABASE_URL": server.url,
-        },
+        extra_env=env,
     )
 
 
-@pytest.mark.parametrize("mode", ["switchboard", "chainlit"])
+@pytest.mark.parametrize("mode", ["switchboard", "chainlit", "app"])
 async def test_database_outage_chat_goes_on_and_every_step_lands_after(
     make_stack: StackFactory,
     client_factory: Any,
@@ -262,11 +268,17 @@ async def test_database_outage_chat_goes_on_and_every_step_lands_after(
 
 
 @pytest.mark.timeout(300)
-async def test_persistence_killed_twice_and_database_stopped_while_50_sessions_chat(
-    make_stack: StackFactory, client_factory: Any, private_postgres: LocalPostgres
+@pytest.mark.parametrize(("mode", "sessions"), [("switchboard", 50), ("chainlit", 10), ("app", 10)])
+async def test_persistence_killed_twice_and_database_stopped_while_sessions_chat(
+    make_stack: StackFactory,
+    client_factory: Any,
+    private_postgres: LocalPostgres,
+    tmp_path: Path,
+    mode: str,
+    sessions: int,
 ) -> None:
-    stack = make_stack(APP, database_url=private_postgres.url, gateways=2, workers=2)
-    chats = await _chats(stack, client_factory, 50)
+    stack = await _stack_for(mode, make_stack, private_postgres, tmp_path)
+    chats = await _chats(stack, client_factory, sessions)
     stop = asyncio.Event()
 
     async def chatting(chat: Chat) -> None:
@@ -286,7 +298,7 @@ async def test_persistence_killed_twice_and_database_stopped_while_50_sessions_c
 
     pids = [stack.processes["persistence"].pid]
     backlogs = []
-    for count in (50, 120):
+    for count in (sessions, sessions * 12 // 5):
         await replies_reach(count)
         await asyncio.to_thread(stack.kill, "persistence", signal.SIGKILL)
         await asyncio.sleep(0.5)  # steps go on being produced while it is down
@@ -294,7 +306,7 @@ async def test_persistence_killed_twice_and_database_stopped_while_50_sessions_c
         await asyncio.to_thread(stack.restart, "persistence", signal.SIGKILL)
         pids.append(stack.processes["persistence"].pid)
     # Then PostgreSQL goes away for 20 s while the sessions go on chatting.
-    await replies_reach(180)
+    await replies_reach(sessions * 18 // 5)
     await asyncio.to_thread(private_postgres.stop, "immediate")
     before = replies()
     await asyncio.sleep(20.0)
@@ -305,8 +317,8 @@ async def test_persistence_killed_twice_and_database_stopped_while_50_sessions_c
     await asyncio.gather(*loops)
     assert len(set(pids)) == 3, "persistence was not restarted twice"
     assert all(backlogs), f"a kill left nothing to catch up on: {backlogs}"
-    assert during >= 50, f"only {during} replies while PostgreSQL was stopped"
+    assert during >= sessions, f"only {during} replies while PostgreSQL was stopped"
 
-    count = await _database_matches_clients(private_postgres.dsn, chats, timeout=90)
-    assert count >= 2000
+    count = await _database_matches_clients(private_postgres.dsn, chats, timeout=90, mode=mode)
+    assert count >= sessions * 40
     await _no_dead_letters(stack)
