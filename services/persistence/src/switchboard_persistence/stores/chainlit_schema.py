@@ -5,22 +5,16 @@ names, quoted camelCase columns, uuid ids, ISO-8601 text timestamps) and leaves
 creating them to the app. This is our own DDL for them, with one column per key the
 data layer inserts from a step or element dict. Switchboard never runs it against an
 app's database: tests and benchmarks use it to make one, and the service only checks
-that the tables it needs are there (:func:`missing_tables`).
+that the tables it needs are there (:func:`missing_tables`). The tables as SQLAlchemy
+sees them are declared once, in :mod:`switchboard.data.chainlit_tables`.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    Boolean,
-    Column,
-    Integer,
-    MetaData,
-    Table,
-    Text,
-    inspect,
-)
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy import Table, inspect
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from switchboard.data.chainlit_tables import POSTGRESQL_TYPES, chainlit_tables
 
 __all__ = (
     "CHAINLIT_SCHEMA",
@@ -102,87 +96,12 @@ CREATE TABLE feedbacks (
 );
 """
 
-_META = MetaData()
-# Ids come back as strings, as Switchboard's dicts carry them.
-_ID = UUID(as_uuid=False)
-
-CL_USERS = Table(
-    "users",
-    _META,
-    Column("id", _ID, primary_key=True),
-    Column("identifier", Text, nullable=False, unique=True),
-    Column("metadata", JSONB(none_as_null=True), nullable=False),
-    Column("createdAt", Text),
-)
-CL_THREADS = Table(
-    "threads",
-    _META,
-    Column("id", _ID, primary_key=True),
-    Column("createdAt", Text),
-    Column("name", Text),
-    Column("userId", _ID),
-    Column("userIdentifier", Text),
-    Column("tags", ARRAY(Text)),
-    Column("metadata", JSONB(none_as_null=True)),
-)
-CL_STEPS = Table(
-    "steps",
-    _META,
-    Column("id", _ID, primary_key=True),
-    Column("name", Text, nullable=False),
-    Column("type", Text, nullable=False),
-    Column("threadId", _ID, nullable=False),
-    Column("parentId", _ID),
-    Column("streaming", Boolean, nullable=False),
-    Column("waitForAnswer", Boolean),
-    Column("isError", Boolean),
-    Column("metadata", JSONB(none_as_null=True)),
-    Column("tags", ARRAY(Text)),
-    Column("input", Text),
-    Column("output", Text),
-    Column("createdAt", Text),
-    Column("command", Text),
-    Column("modes", JSONB(none_as_null=True)),
-    Column("start", Text),
-    Column("end", Text),
-    Column("generation", JSONB(none_as_null=True)),
-    Column("showInput", Text),
-    Column("language", Text),
-    Column("defaultOpen", Boolean),
-    Column("autoCollapse", Boolean),
-    Column("icon", Text),
-)
-CL_ELEMENTS = Table(
-    "elements",
-    _META,
-    Column("id", _ID, primary_key=True),
-    Column("threadId", _ID),
-    Column("type", Text),
-    Column("url", Text),
-    Column("chainlitKey", Text),
-    Column("name", Text, nullable=False),
-    Column("display", Text),
-    Column("objectKey", Text),
-    Column("size", Text),
-    Column("page", Integer),
-    Column("language", Text),
-    Column("forId", _ID),
-    Column("mime", Text),
-    Column("props", JSONB(none_as_null=True)),
-    Column("autoPlay", Boolean),
-    Column("playerConfig", JSONB(none_as_null=True)),
-)
-CL_FEEDBACKS = Table(
-    "feedbacks",
-    _META,
-    Column("id", _ID, primary_key=True),
-    Column("forId", _ID, nullable=False),
-    Column("threadId", _ID, nullable=False),
-    Column("value", Integer, nullable=False),
-    Column("comment", Text),
-)
-
-CHAINLIT_TABLES: tuple[Table, ...] = (CL_USERS, CL_THREADS, CL_STEPS, CL_ELEMENTS, CL_FEEDBACKS)
+# The shared declaration (also :class:`SQLAlchemyDataLayer`'s), with PostgreSQL's own
+# types: the service only serves PostgreSQL, and ids come back as strings, as
+# Switchboard's dicts carry them. It neither reads nor writes ``steps.indent``
+# (Switchboard's steps have none), so a database without that column qualifies.
+CHAINLIT_TABLES: tuple[Table, ...] = chainlit_tables(POSTGRESQL_TYPES, step_indent=False)
+CL_USERS, CL_THREADS, CL_STEPS, CL_ELEMENTS, CL_FEEDBACKS = CHAINLIT_TABLES
 
 # Columns some Chainlit databases lack (added in later Chainlit versions, or only written
 # when an app uses them): reads and writes leave them out when absent.
