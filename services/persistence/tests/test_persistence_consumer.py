@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -87,6 +88,26 @@ async def test_applies_a_conversation_in_order_and_acks(
     # Everything acknowledged is trimmed from the stream.
     await consumer.maintain()
     assert await redis.xlen(names.persist_stream) == 0
+
+
+async def test_stop_ends_an_idle_wait_at_once_and_what_comes_later_is_still_applied(
+    redis: aioredis.Redis, redis_prefix: str, repository: Repository
+) -> None:
+    """A shutdown does not sit out the blocking read (restarts and deploys stay fast)."""
+    names = RedisNames(redis_prefix)
+    consumer = make_consumer(redis, repository, redis_prefix, block_ms=30_000)
+    task = asyncio.create_task(consumer.run())
+    await asyncio.sleep(0.5)  # the consumer is now blocked on an empty stream
+    started = asyncio.get_running_loop().time()
+    consumer.stop()
+    await asyncio.wait_for(task, timeout=5)
+    assert asyncio.get_running_loop().time() - started < 1.0
+
+    tid = new_id()
+    await publish(redis, names.persist_stream, thread_upsert(tid, name="after the stop"))
+    async with running(make_consumer(redis, repository, redis_prefix)):
+        thread = await wait_for(lambda: _thread(repository, tid), lambda t: t is not None)
+    assert thread is not None and thread.name == "after the stop"
 
 
 async def test_redelivery_after_a_crash_changes_nothing(

@@ -87,6 +87,9 @@ class PersistConsumer:
         self._entry_failures = 0
         self._outage_since: float | None = None
         self._failing_since: float | None = None
+        # The blocking read for new entries, cancelled by stop() so a shutdown does not
+        # wait out the block (whatever it had read stays pending and is read again).
+        self._idle_read: asyncio.Task[tuple[list[Entry], str | None]] | None = None
 
     @property
     def stream(self) -> str:
@@ -95,6 +98,8 @@ class PersistConsumer:
     def stop(self) -> None:
         """Finish the current batch and return from :meth:`run`."""
         self._stopping.set()
+        if self._idle_read is not None:
+            self._idle_read.cancel()
 
     async def _pause(self, seconds: float) -> None:
         """Sleep, but wake at once when asked to stop."""
@@ -158,7 +163,18 @@ class PersistConsumer:
         block = self.options.block_ms
         if self._scan_due is not None:
             block = max(1, min(block, int((self._scan_due - now) * 1000)))
-        entries, _ = await self.group.read(">", block=block)
+        if self._stopping.is_set():
+            return 0
+        self._idle_read = asyncio.create_task(self.group.read(">", block=block))
+        try:
+            entries, _ = await self._idle_read
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if self._stopping.is_set() and (current is None or not current.cancelling()):
+                return 0  # stop() ended the wait; anything handed over stays pending
+            raise
+        finally:
+            self._idle_read = None
         await self._process(entries, redelivered=False)
         return len(entries)
 
