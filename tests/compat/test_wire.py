@@ -1,13 +1,14 @@
 """The same app on Chainlit 2.12 and on Switchboard sends the same events.
 
 Each case starts Chainlit (from its own virtualenv, see ``tests/support/reference.py``)
-and a Switchboard stack on the same app file, plays one scenario against each with the
-same protocol client, and compares the normalised streams. Allowed differences live in
-``differences.py``; everything else must match exactly.
+and a Switchboard stack on the same app file, plays one scenario against both at once
+with the same protocol client, and compares the normalised streams. Allowed differences
+live in ``differences.py``; everything else must match exactly.
 """
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import re
 from pathlib import Path
@@ -31,13 +32,16 @@ async def _compare(case: Case, make_stack: StackFactory, tmp_path: Path) -> None
             config_file.write_text(case.config)
         stack = make_stack(case.app, config_file=config_file, extra_env=env)
         reference.wait_ready()
-        theirs = render(normalise(await play(reference.url, case.scenario)))
+        # Both are played at once, each by its own client: neither server sees the other.
+        recorded = await asyncio.gather(
+            play(reference.url, case.scenario), play(stack.url, case.scenario)
+        )
     except BaseException:
         print(reference.log()[-4000:])
         raise
     finally:
         reference.stop()
-    ours = render(normalise(await play(stack.url, case.scenario)))
+    theirs, ours = (render(normalise(events)) for events in recorded)
     if ours != theirs:
         diff = "\n".join(difflib.unified_diff(theirs, ours, "chainlit", "switchboard", lineterm=""))
         pytest.fail(f"{case.name}: the event streams differ\n{diff}", pytrace=False)
