@@ -10,9 +10,12 @@ step is emitted). Prints p50/p90/p99/max over every tool step, in one run.
 
     uv run python bench/persistence_lag.py --sessions 50
     uv run python bench/persistence_lag.py --sessions 50 --schema chainlit
+    uv run python bench/persistence_lag.py --sessions 50 --schema app
 
 ``--schema chainlit`` runs the persistence service on a database holding Chainlit's
-tables (``SWITCHBOARD_PERSISTENCE_SCHEMA=chainlit``); the same trigger measures it.
+tables (``SWITCHBOARD_PERSISTENCE_SCHEMA=chainlit``); ``--schema app`` has the app's
+``@cl.data_layer`` (Chainlit's ``SQLAlchemyDataLayer``, ``apps/steps_data_layer.py``)
+write those tables (``SWITCHBOARD_PERSISTENCE_SCHEMA=app``). The same trigger measures both.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ whose feedback ids and cursors are not uuids, as DynamoDB's are not).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -27,6 +28,7 @@ from switchboard.sdk.types import Feedback
 from switchboard.sdk.user import PersistedUser, User
 from switchboard_persistence.consumer import is_outage
 from switchboard_persistence.stores.app_layer import AppDataLayerStore, DataLayerUnavailable
+from switchboard_persistence.stores.app_layer_batches import GroupCommit
 
 
 class MemoryLayer(BaseDataLayer):
@@ -266,3 +268,57 @@ async def test_feedback_ids_and_cursors_the_browser_sees_are_uuids(
     assert all(t.steps == [] for t in [*first.data, *rest.data])
     await engine.dispose()
     assert (await store.list_threads("carol", ThreadListRequest())).data == []
+
+
+async def test_only_a_write_that_gives_every_field_again_replaces_the_one_before(
+    store: AppDataLayerStore,
+) -> None:
+    layer = _layer(store)
+    thread_id = str(uuid.uuid4())
+    first = _step(thread_id, "s1", "he")
+    fewer = StepUpsert(
+        session_id=first.session_id,
+        thread_id=thread_id,
+        payload=StepDict(id="s1", output="hello", createdAt="2026-01-01T00:00:01Z"),
+    )
+    moved = _step(thread_id, "s1", "hello!")
+    moved.payload.createdAt = "2026-01-01T00:00:09Z"
+    again = _step(thread_id, "s1", "hello!!")
+    again.payload.createdAt = moved.payload.createdAt
+    await store.apply([first, fewer, moved, again])
+    # ``fewer`` lacks fields ``first`` gave and ``moved`` has another createdAt: both
+    # keep the write before them; the last one repeats every field of ``moved``.
+    assert layer.calls == [
+        ("create_step", "s1"),
+        ("update_step", "s1"),
+        ("update_step", "s1"),
+    ]
+    assert layer.steps["s1"]["output"] == "hello!!"
+
+
+async def test_group_commit_writes_what_lanes_hand_in_together_and_fails_them_together() -> None:
+    flushed: list[list[int]] = []
+    fail = False
+
+    async def flush(items: list[int]) -> None:
+        await asyncio.sleep(0)
+        flushed.append(items)
+        if fail:
+            raise RuntimeError("database away")
+
+    commit: GroupCommit[int] = GroupCommit(flush)
+    await asyncio.gather(*(commit.write([n, n + 10]) for n in range(4)))
+    assert flushed == [[0, 10, 1, 11, 2, 12, 3, 13]]
+
+    async def lane(n: int) -> None:
+        await commit.write([n])
+        await commit.write([n + 100])  # never written before the lane's first run
+
+    flushed.clear()
+    await asyncio.gather(lane(1), lane(2))
+    assert flushed == [[1, 2], [101, 102]]
+
+    fail = True
+    results = await asyncio.gather(commit.write([7]), commit.write([8]), return_exceptions=True)
+    assert [str(r) for r in results] == ["database away", "database away"]
+    await commit.close()

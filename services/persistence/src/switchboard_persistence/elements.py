@@ -21,7 +21,14 @@ from switchboard.schema import ElementDict
 from switchboard.schema.persist import ElementDelete, ElementUpsert
 from switchboard_persistence.db.sql import ELEMENTS, FILES, clean, insert_for
 
-__all__ = ("FILE_ROUTE", "delete_element", "drop_element_files", "element_dict", "upsert_element")
+__all__ = (
+    "FILE_ROUTE",
+    "attach_file",
+    "delete_element",
+    "drop_element_files",
+    "element_dict",
+    "upsert_element",
+)
 
 # Where browsers fetch an element's content: the gateway's file route.
 FILE_ROUTE = "/project/file/{key}"
@@ -46,8 +53,9 @@ def _thread_files(thread_id: str) -> ColumnElement[bool]:
     return or_(FILES.c.thread_id == thread_id, FILES.c.thread_id.is_(None))
 
 
-async def _attach_file(conn: AsyncConnection, key: str, thread_id: str) -> Any:
-    """The element's file row, moved into the element's thread if it had none."""
+async def attach_file(conn: AsyncConnection, key: str, thread_id: str) -> Any:
+    """The element's file row (None when it is another thread's), moved into the
+    element's thread if it had none. Every storage mode keeps uploads in these rows."""
     row = (
         await conn.execute(select(FILES).where(FILES.c.id == key, _thread_files(thread_id)))
     ).first()
@@ -61,7 +69,7 @@ async def upsert_element(
 ) -> None:
     """Insert or replace the element by its id within its thread."""
     element = event.payload
-    file = await _attach_file(conn, element.chainlitKey, thread_id) if element.chainlitKey else None
+    file = await attach_file(conn, element.chainlitKey, thread_id) if element.chainlitKey else None
     row: dict[str, Any] = {
         "id": element.id,
         "thread_id": thread_id,

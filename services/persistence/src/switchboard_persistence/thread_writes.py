@@ -1,22 +1,78 @@
-"""Thread rows as the persistence stream writes them: created on first sight, kept current."""
+"""Thread rows as the persistence stream writes them: created on first sight, kept current.
+
+The rules of a thread upsert that do not depend on the schema (who may change it, how
+name, tags and metadata change) are here too, for every SQL storage mode.
+"""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from switchboard.schema import ThreadUpsert
+from switchboard.schema.persist import ThreadUpsertPayload
 from switchboard_persistence.db.models import THREAD_NAME_MAX, UtcDateTime
-from switchboard_persistence.db.sql import THREADS, clean, insert_for
+from switchboard_persistence.db.sql import THREADS, clean, insert_for, iso
 from switchboard_persistence.validation import event_time
 
-__all__ = ("ensure_threads", "touch_threads", "upsert_thread")
+__all__ = (
+    "ensure_threads",
+    "hands_over",
+    "merge_metadata",
+    "sharing",
+    "thread_changes",
+    "touch_threads",
+    "upsert_thread",
+)
 
 logger = logging.getLogger(__name__)
+
+
+def merge_metadata(stored: Mapping[str, Any] | None, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The stored metadata with ``changes`` over it; a key changed to None is removed."""
+    merged = dict(stored or {})
+    for key, value in changes.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
+
+
+def sharing(is_shared: bool) -> dict[str, Any]:
+    """The metadata change of sharing (``shared_at`` set) or unsharing (removed) a thread."""
+    return {"is_shared": is_shared, "shared_at": iso(datetime.now(UTC)) if is_shared else None}
+
+
+def hands_over(event: ThreadUpsert, thread_id: str, owner: str | None) -> bool:
+    """The upsert names another user than the thread's: refused whole (a thread never
+    changes hands, and guessing which fields are safe would be worse)."""
+    named = event.payload.user_identifier
+    if not (named and owner and named != owner):
+        return False
+    logger.warning(
+        "thread upsert for another user's thread ignored",
+        extra={"thread_id": thread_id, "session_id": event.session_id},
+    )
+    return True
+
+
+def thread_changes(payload: ThreadUpsertPayload, stored_metadata: Any) -> dict[str, Any]:
+    """What a thread upsert changes in any schema: its name, tags and merged metadata
+    (the owner's columns differ from schema to schema)."""
+    values: dict[str, Any] = {}
+    if payload.name is not None:
+        values["name"] = clean(payload.name)[:THREAD_NAME_MAX]
+    if payload.tags is not None:
+        values["tags"] = clean(payload.tags)
+    if payload.metadata is not None:
+        values["metadata"] = merge_metadata(stored_metadata, clean(payload.metadata))
+    return values
 
 
 async def ensure_threads(conn: AsyncConnection, first_seen: dict[str, datetime]) -> None:
@@ -56,31 +112,13 @@ async def upsert_thread(conn: AsyncConnection, event: ThreadUpsert, thread_id: s
         )
     ).one()
     payload = event.payload
-    owner: str | None = row.user_identifier
-    if payload.user_identifier and owner and payload.user_identifier != owner:
-        # A thread never changes hands: refuse the whole update rather than guess.
-        logger.warning(
-            "thread upsert for another user's thread ignored",
-            extra={"thread_id": thread_id, "session_id": event.session_id},
-        )
+    if hands_over(event, thread_id, row.user_identifier):
         return
-    values: dict[str, Any] = {}
-    if payload.name is not None:
-        values["name"] = clean(payload.name)[:THREAD_NAME_MAX]
+    values = thread_changes(payload, row._mapping["metadata"])
     if payload.user_id is not None:
         values["user_id"] = clean(payload.user_id)
     if payload.user_identifier is not None:
         values["user_identifier"] = clean(payload.user_identifier)
-    if payload.tags is not None:
-        values["tags"] = clean(payload.tags)
-    if payload.metadata is not None:
-        merged: dict[str, Any] = dict(row._mapping["metadata"] or {})
-        for key, value in clean(payload.metadata).items():
-            if value is None:
-                merged.pop(key, None)
-            else:
-                merged[key] = value
-        values["metadata"] = merged
     if at > row.updated_at:
         values["updated_at"] = at
     if values:

@@ -10,25 +10,30 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from switchboard.schema import ThreadDict
-from switchboard.schema.history import PageInfo, ThreadListRequest, ThreadPage
+from switchboard.schema.history import ThreadListRequest, ThreadPage
 from switchboard_persistence.apply import delete_objects
 from switchboard_persistence.db.models import THREAD_NAME_MAX
 from switchboard_persistence.db.sql import FEEDBACKS, FILES, STEPS, THREADS, clean, iso, owned_by
 from switchboard_persistence.storage import ObjectStorage
+from switchboard_persistence.stores.thread_listing import ListedColumns, matching, read_page
+from switchboard_persistence.thread_writes import merge_metadata, sharing
 
-__all__ = ("ThreadStore", "like_pattern")
+__all__ = ("ThreadStore", "drop_thread_files")
 
-_LIKE_ESCAPE = "\\"
-
-
-def like_pattern(text: str) -> str:
-    """A LIKE pattern matching ``text`` literally anywhere (``%`` and ``_`` escaped)."""
-    escaped = text.replace(_LIKE_ESCAPE, _LIKE_ESCAPE * 2).replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+_LISTED = ListedColumns(
+    thread_id=THREADS.c.id,
+    thread_name=THREADS.c.name,
+    step_id=STEPS.c.id,
+    step_thread=STEPS.c.thread_id,
+    step_output=STEPS.c.output,
+    feedback_id=FEEDBACKS.c.id,
+    feedback_thread=FEEDBACKS.c.thread_id,
+    feedback_value=FEEDBACKS.c.value,
+)
 
 
 def _visible(thread_id: str, caller: str | None) -> tuple[Any, ...]:
@@ -58,51 +63,24 @@ class ThreadStore:
     async def list_threads(self, owner: str, request: ThreadListRequest) -> ThreadPage:
         """A page of the owner's threads, latest activity first; cursor = last thread id."""
         t = THREADS.c
-        first = request.pagination.first
         query = select(
             t.id, t.updated_at, t.name, t.user_id, t.user_identifier, t.tags, t["metadata"]
         ).where(t.user_identifier == owner, t.deleted_at.is_(None))
-        # Stored text has its NULs dropped (PostgreSQL refuses them), so the search too.
-        search = clean(request.filter.search)
-        if search:
-            pattern = like_pattern(search)
-            in_steps = (
-                select(STEPS.c.id)
-                .where(STEPS.c.thread_id == t.id, STEPS.c.output.ilike(pattern, escape="\\"))
-                .exists()
-            )
-            query = query.where(or_(t.name.ilike(pattern, escape="\\"), in_steps))
-        if request.filter.feedback is not None:
-            rated = (
-                select(FEEDBACKS.c.id)
-                .where(FEEDBACKS.c.thread_id == t.id, FEEDBACKS.c.value == request.filter.feedback)
-                .exists()
-            )
-            query = query.where(rated)
+
+        def anchor(cursor: str) -> Select[Any]:
+            # The cursor thread may have been deleted meanwhile; it must still be the owner's.
+            return select(t.updated_at).where(t.id == cursor, t.user_identifier == owner)
+
         async with self.engine.connect() as conn:
-            cursor = request.pagination.cursor
-            if cursor:
-                # The cursor thread may have been deleted meanwhile; it must still be the owner's.
-                anchor = (
-                    await conn.execute(
-                        select(t.updated_at).where(t.id == cursor, t.user_identifier == owner)
-                    )
-                ).first()
-                if anchor is None:
-                    return ThreadPage(pageInfo=PageInfo(hasNextPage=False), data=[])
-                at = anchor.updated_at
-                query = query.where(or_(t.updated_at < at, and_(t.updated_at == at, t.id < cursor)))
-            query = query.order_by(t.updated_at.desc(), t.id.desc()).limit(first + 1)
-            rows = (await conn.execute(query)).all()
-        data = [_listed(row) for row in rows[:first]]
-        return ThreadPage(
-            pageInfo=PageInfo(
-                hasNextPage=len(rows) > first,
-                startCursor=data[0].id if data else None,
-                endCursor=data[-1].id if data else None,
-            ),
-            data=data,
-        )
+            return await read_page(
+                conn,
+                matching(query, _LISTED, request),
+                request,
+                activity=t.updated_at,
+                thread_id=t.id,
+                anchor=anchor,
+                listed=_listed,
+            )
 
     async def rename(self, thread_id: str, caller: str | None, name: str) -> bool:
         async with self.engine.begin() as conn:
@@ -125,12 +103,7 @@ class ThreadStore:
             ).first()
             if row is None:
                 return False
-            metadata: dict[str, Any] = dict(row._mapping["metadata"] or {})
-            metadata["is_shared"] = is_shared
-            if is_shared:
-                metadata["shared_at"] = iso(datetime.now(UTC))
-            else:
-                metadata.pop("shared_at", None)
+            metadata = merge_metadata(row._mapping["metadata"], sharing(is_shared))
             await conn.execute(
                 update(THREADS).where(THREADS.c.id == thread_id).values(metadata=metadata)
             )
@@ -146,12 +119,13 @@ class ThreadStore:
             )
             if not result.rowcount:
                 return False
-            doomed = await _drop_thread_files(conn, thread_id)
+            doomed = await drop_thread_files(conn, thread_id)
         await delete_objects(self.storage, doomed)
         return True
 
 
-async def _drop_thread_files(conn: AsyncConnection, thread_id: str) -> list[str]:
+async def drop_thread_files(conn: AsyncConnection, thread_id: str) -> list[str]:
+    """Remove the rows of the thread's uploaded files; their object keys, to delete after."""
     where = FILES.c.thread_id == thread_id
     keys = list((await conn.execute(select(FILES.c.object_key).where(where))).scalars())
     await conn.execute(delete(FILES).where(where))
