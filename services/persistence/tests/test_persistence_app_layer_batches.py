@@ -14,21 +14,29 @@ from typing import Any
 
 import asyncpg
 import pytest
+import redis.asyncio as aioredis
 from persistence_support import (
     CreateDatabase,
     asyncpg_dsn,
+    dead_letters,
+    make_consumer,
     new_id,
+    publish,
+    running,
     step_delete,
     step_upsert,
     thread_upsert,
+    wait_for,
 )
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from switchboard.data.sql_alchemy import SQLAlchemyDataLayer
+from switchboard.names import RedisNames
 from switchboard.schema import PersistEvent
 from switchboard.sdk.dicts import StepDict
 from switchboard_persistence.consumer import is_outage
-from switchboard_persistence.stores.app_layer import AppDataLayerStore, DataLayerUnavailable
+from switchboard_persistence.stores.app_layer import AppDataLayerStore
 from switchboard_persistence.stores.chainlit_schema import CHAINLIT_SCHEMA
 
 
@@ -169,22 +177,54 @@ async def _apply_all(store: AppDataLayerStore, batches: Sequence[Sequence[Persis
         await store.apply(batch)
 
 
-async def test_a_broken_database_is_an_outage_and_a_bad_id_is_not_lost(
+async def test_a_broken_database_is_an_outage_and_a_bad_id_is_a_bad_entry(
     stores: tuple[AppDataLayerStore, AppDataLayerStore],
 ) -> None:
     batched, calls = stores
     thread_id = new_id()
-    # Not a uuid: PostgreSQL refuses it, as it refuses the data layer's own call.
+    # Not a uuid: PostgreSQL refuses it, as it refuses the data layer's own call. That is
+    # the entry's fault, not an outage: the consumer retries it, then dead-letters it,
+    # rather than holding up every entry behind it for ever.
     for store in (batched, calls):
-        with pytest.raises(DataLayerUnavailable) as refused:
+        with pytest.raises(DBAPIError) as refused:
             await store.apply([_tool(thread_id, "not-a-uuid", output="x")])
-        assert is_outage(refused.value)
+        assert not is_outage(refused.value)
     assert isinstance(batched.layer, SQLAlchemyDataLayer)
     await batched.layer.engine.dispose()
     # The table is gone: every lane of the batch fails with it, none is acknowledged.
     await _rows(batched, "ALTER TABLE steps RENAME TO steps_away")
-    with pytest.raises(DataLayerUnavailable):
+    with pytest.raises(DBAPIError) as gone:
         await batched.apply([_tool(new_id(), str(uuid.uuid4()), output=str(n)) for n in range(3)])
+    assert is_outage(gone.value)
     await _rows(batched, "ALTER TABLE steps_away RENAME TO steps")
     await _apply_all(batched, [[_tool(thread_id, str(uuid.uuid4()), output="after")]])
     assert [r["output"] for r in await _rows(batched, "SELECT output FROM steps")] == ["after"]
+
+
+@pytest.mark.parametrize("path", ["batched", "one call per step"])
+async def test_the_consumer_dead_letters_a_bad_id_and_stores_what_follows(
+    stores: tuple[AppDataLayerStore, AppDataLayerStore],
+    redis: aioredis.Redis,
+    redis_prefix: str,
+    path: str,
+) -> None:
+    """A refused value does not hold up the stream: it is set aside, the rest lands."""
+    store = stores[0] if path == "batched" else stores[1]
+    names = RedisNames(redis_prefix)
+    thread_id, good = new_id(), str(uuid.uuid4())
+    await publish(
+        redis,
+        names.persist_stream,
+        _tool(thread_id, "not-a-uuid", output="refused"),
+        _tool(thread_id, good, output="kept"),
+    )
+    async with running(make_consumer(redis, store, redis_prefix, max_deliveries=2)):
+        dead = await wait_for(
+            lambda: dead_letters(redis, names.persist_dead), lambda d: len(d) >= 1
+        )
+        rows = await wait_for(
+            lambda: _rows(store, "SELECT id::text AS id, output FROM steps"),
+            lambda r: any(row["id"] == good for row in r),
+        )
+    assert len(dead) == 1 and "not-a-uuid" in dead[0]["e"]
+    assert [row["output"] for row in rows if row["id"] == good] == ["kept"]

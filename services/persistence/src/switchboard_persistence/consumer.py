@@ -59,8 +59,21 @@ _DATA_ERRORS: tuple[type[DBAPIError], ...] = (IntegrityError, DataError, NotSupp
 def is_outage(exc: BaseException) -> bool:
     """The database, or the way to it, is unusable right now (as opposed to a bad entry)."""
     if isinstance(exc, DBAPIError):
-        return bool(exc.connection_invalidated) or not isinstance(exc, _DATA_ERRORS)
+        if exc.connection_invalidated:
+            return True
+        return not (isinstance(exc, _DATA_ERRORS) or _about_the_values(exc.orig))
     return isinstance(exc, OSError | TimeoutError | DisconnectionError | PoolTimeoutError)
+
+
+def _about_the_values(orig: BaseException | None) -> bool:
+    """The driver's error blames the values (SQLSTATE class 22 data, 23 integrity).
+
+    Some drivers' errors reach SQLAlchemy untyped: asyncpg refusing a query argument
+    (``'abc'`` for a uuid column) arrives as a plain ``DBAPIError`` with state 22000.
+    Taking that for an outage would retry the entry forever and hold up the stream.
+    """
+    state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return isinstance(state, str) and state[:2] in ("22", "23")
 
 
 class PersistConsumer:

@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from switchboard.data.base import BaseDataLayer
@@ -55,8 +56,8 @@ async def checked(call: Awaitable[_T]) -> _T:
     """``call``'s result; what it raises is either about the data or an outage."""
     try:
         return await call
-    except (ValueError, TypeError, LookupError, OSError):
-        raise
+    except (ValueError, TypeError, LookupError, OSError, DBAPIError):
+        raise  # the consumer tells a bad entry from an outage (``is_outage``)
     except Exception as exc:
         # Not a complaint about the data: the data layer's store is away. The consumer
         # then keeps the batch, in order, until it passes.
