@@ -183,6 +183,9 @@ class _Worker:
         await asyncio.sleep(max(0.0, start_at - time.time()))
         first: list[float] = []
         end: list[float] = []
+        # First-token times by the message's place in its session: tells a slow first
+        # message (session and thread set-up) from queueing that hits any message.
+        by_round: list[list[float]] = [[] for _ in range(messages)]
 
         async def run(session: BenchSession) -> None:
             for index in range(messages):
@@ -191,10 +194,12 @@ class _Worker:
                     return
                 first.append(result[0])
                 end.append(result[1])
+                by_round[index].append(result[0])
 
         await asyncio.gather(*(run(s) for s in self.sessions))
         return {
             "first_ms": first,
+            "first_ms_by_round": by_round,
             "end_ms": end,
             "finished_at": time.time(),
             "errors": self.take_errors(),

@@ -373,6 +373,10 @@ def measure(target: Target, args: argparse.Namespace, sessions: int) -> dict[str
 
         finished = max(float(r["finished_at"]) for r in exchanges)
         first = merged(exchanges, "first_ms")
+        by_round = [
+            [ms for r in exchanges for ms in r["first_ms_by_round"][index]]
+            for index in range(args.messages)
+        ]
         end = merged(exchanges, "end_ms")
         errors += merged(exchanges, "errors")
         errors += merged(pool.call("disconnect", [{}] * procs, timeout=300), "errors")
@@ -408,6 +412,7 @@ def measure(target: Target, args: argparse.Namespace, sessions: int) -> dict[str
         "connect_all_s": round(connect_wall, 2),
         "connect_ms": quantiles(merged(connects, "connect_ms")),
         "first_token_ms": quantiles(first),
+        "first_token_ms_by_round": [quantiles(v) if v else None for v in by_round],
         "full_reply_ms": quantiles(end),
         "messages_per_s": round(messages / (finished - start_at), 1),
         "cpu_s_per_message": round(sum(cpu.values()) / per_message, 6),
