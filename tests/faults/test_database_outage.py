@@ -185,6 +185,16 @@ async def _backlog(stack: LocalStack) -> int:
     return sum(int(g["pending"]) + int(g.get("lag") or 0) for g in groups)
 
 
+async def _backlog_builds_up(stack: LocalStack, timeout: float = 10.0) -> int:
+    """The backlog once steps produced while persistence is down have queued up (or 0)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        backlog = await _backlog(stack)
+        if backlog or time.monotonic() > deadline:
+            return backlog
+        await asyncio.sleep(0.1)
+
+
 def _logged(stack: LocalStack, name: str, event: str) -> bool:
     assert stack.log_dir is not None
     for raw in (stack.log_dir / f"{name}.log").read_text(errors="replace").splitlines():
@@ -301,8 +311,7 @@ async def test_persistence_killed_twice_and_database_stopped_while_sessions_chat
     for count in (sessions, sessions * 12 // 5):
         await replies_reach(count)
         await asyncio.to_thread(stack.kill, "persistence", signal.SIGKILL)
-        await asyncio.sleep(0.5)  # steps go on being produced while it is down
-        backlogs.append(await _backlog(stack))
+        backlogs.append(await _backlog_builds_up(stack))
         await asyncio.to_thread(stack.restart, "persistence", signal.SIGKILL)
         pids.append(stack.processes["persistence"].pid)
     # Then PostgreSQL goes away for 20 s while the sessions go on chatting.
