@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+import asyncpg
 import redis.asyncio as aioredis
 from sqlalchemy.engine import make_url
 
@@ -35,6 +36,7 @@ from switchboard.schema.persist import (
 from switchboard_persistence.consumer import ConsumerOptions, PersistConsumer
 from switchboard_persistence.repository import Repository
 from switchboard_persistence.settings import PersistenceSettings, normalise_database_url
+from switchboard_persistence.stores.chainlit_schema import CHAINLIT_SCHEMA
 
 T = TypeVar("T")
 
@@ -78,6 +80,17 @@ def with_overrides(settings: PersistenceSettings, **overrides: Any) -> Persisten
 def asyncpg_dsn(url: str) -> str:
     """A plain libpq URL for asyncpg from any of the spellings we accept."""
     return normalise_database_url(url).replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+async def chainlit_database(create: CreateDatabase) -> str:
+    """A new database holding Chainlit's tables, empty, as its SQLAlchemy layer makes them."""
+    url = await create()
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        await conn.execute(CHAINLIT_SCHEMA)
+    finally:
+        await conn.close()
+    return url
 
 
 def database_named(url: str, name: str) -> str:

@@ -18,6 +18,7 @@ import redis.asyncio as aioredis
 from persistence_support import (
     CreateDatabase,
     asyncpg_dsn,
+    chainlit_database,
     dead_letters,
     make_consumer,
     new_id,
@@ -37,7 +38,6 @@ from switchboard.schema import PersistEvent
 from switchboard.sdk.dicts import StepDict
 from switchboard_persistence.consumer import is_outage
 from switchboard_persistence.stores.app_layer import AppDataLayerStore
-from switchboard_persistence.stores.chainlit_schema import CHAINLIT_SCHEMA
 
 
 class OneCallPerStep(SQLAlchemyDataLayer):
@@ -47,16 +47,6 @@ class OneCallPerStep(SQLAlchemyDataLayer):
         await super().create_step(step_dict)
 
 
-async def _chainlit_database(postgres_databases: CreateDatabase) -> str:
-    url = await postgres_databases()
-    conn = await asyncpg.connect(asyncpg_dsn(url))
-    try:
-        await conn.execute(CHAINLIT_SCHEMA)
-    finally:
-        await conn.close()
-    return url
-
-
 @pytest.fixture
 async def stores(
     postgres_databases: CreateDatabase, postgres_url: str
@@ -64,9 +54,9 @@ async def stores(
     """(batched, one call per step), each on a database of Chainlit's tables of its own."""
     files = create_async_engine(postgres_url)
     batched = AppDataLayerStore(
-        SQLAlchemyDataLayer(await _chainlit_database(postgres_databases)), files
+        SQLAlchemyDataLayer(await chainlit_database(postgres_databases)), files
     )
-    calls = AppDataLayerStore(OneCallPerStep(await _chainlit_database(postgres_databases)), files)
+    calls = AppDataLayerStore(OneCallPerStep(await chainlit_database(postgres_databases)), files)
     assert batched.writer.steps is not None and calls.writer.steps is None
     yield batched, calls
     await batched.close()

@@ -14,6 +14,7 @@ import pytest
 from persistence_support import (
     CreateDatabase,
     asyncpg_dsn,
+    chainlit_database,
     element_upsert,
     new_id,
     step_delete,
@@ -25,7 +26,6 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from switchboard.schema.history import FeedbackIn, ThreadListRequest
 from switchboard_persistence.errors import InvalidEvent
 from switchboard_persistence.stores.chainlit import ChainlitSchemaMissing, ChainlitStore
-from switchboard_persistence.stores.chainlit_schema import CHAINLIT_SCHEMA
 
 
 @pytest.fixture
@@ -33,12 +33,7 @@ async def store(
     postgres_databases: CreateDatabase, postgres_url: str
 ) -> AsyncIterator[ChainlitStore]:
     """Chainlit's tables in a database of their own; uploads in Switchboard's (migrated)."""
-    url = await postgres_databases()
-    conn = await asyncpg.connect(asyncpg_dsn(url))
-    try:
-        await conn.execute(CHAINLIT_SCHEMA)
-    finally:
-        await conn.close()
+    url = await chainlit_database(postgres_databases)
     engine, own = create_async_engine(url), create_async_engine(postgres_url)
     yield await ChainlitStore.open(engine, own, None)
     await engine.dispose()
