@@ -11,9 +11,9 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from switchboard.schema import ElementDict, StepDict, ThreadDict
 from switchboard.schema.ids import is_uuid_id
@@ -70,6 +70,18 @@ def step_values(payload: StepDict) -> dict[str, Any]:
     return data
 
 
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def _fitted(model: type[_Model], data: dict[str, Any], event: str, **ids: Any) -> _Model | None:
+    """``data`` as ``model``; None, logged with ``ids``, when a data layer's row does not fit."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        logger.warning(event, extra={**ids, "error": str(exc)})
+        return None
+
+
 def _json_object(text: str) -> dict[str, Any] | None:
     try:
         value = json.loads(text)
@@ -84,14 +96,13 @@ def element_dict(thread_id: str, raw: Any) -> ElementDict | None:
     element["display"] = element.get("display") or "inline"
     if isinstance(element.get("props"), str):
         element["props"] = _json_object(element["props"])
-    try:
-        return ElementDict.model_validate(element)
-    except ValidationError as exc:
-        logger.warning(
-            "data layer element left out",
-            extra={"thread_id": thread_id, "element_id": element.get("id"), "error": str(exc)},
-        )
-        return None
+    return _fitted(
+        ElementDict,
+        element,
+        "data layer element left out",
+        thread_id=thread_id,
+        element_id=element.get("id"),
+    )
 
 
 def browser_feedback_id(memory: LayerMemory, thread_id: str, layer_id: Any) -> str | None:
@@ -116,14 +127,9 @@ def _step(memory: LayerMemory, thread_id: str, raw: Any) -> StepDict | None:
         feedback["id"] = browser_feedback_id(memory, thread_id, feedback.get("id"))
         feedback["value"] = 1 if feedback.get("value") else 0
         step["feedback"] = feedback
-    try:
-        return StepDict.model_validate(step)
-    except ValidationError as exc:
-        logger.warning(
-            "data layer step left out",
-            extra={"thread_id": thread_id, "step_id": step.get("id"), "error": str(exc)},
-        )
-        return None
+    return _fitted(
+        StepDict, step, "data layer step left out", thread_id=thread_id, step_id=step.get("id")
+    )
 
 
 def thread_dict(memory: LayerMemory, raw: Any, owner: str | None = None) -> ThreadDict | None:
@@ -140,10 +146,4 @@ def thread_dict(memory: LayerMemory, raw: Any, owner: str | None = None) -> Thre
     elements = (element_dict(thread_id, e) for e in data.get("elements") or [])
     data["steps"] = [s for s in steps if s is not None]
     data["elements"] = [e for e in elements if e is not None]
-    try:
-        return ThreadDict.model_validate(data)
-    except ValidationError as exc:
-        logger.warning(
-            "data layer thread does not validate", extra={"thread_id": thread_id, "error": str(exc)}
-        )
-        return None
+    return _fitted(ThreadDict, data, "data layer thread does not validate", thread_id=thread_id)
