@@ -118,6 +118,12 @@ class SessionDrainer:
                     self.pending_stops.discard(session_id)
                     await self.runner.after_stop(session_id)
                 popped = await self._pop(keys=keys, args=[token, session_id])
+                if int(popped[0]) == 1 and session_id in self.pending_stops:
+                    # A stop came in while the last pop was in flight: the inbox was
+                    # empty and the lock is gone, but the stop is still ours to apply.
+                    if await self._take_back(session_id, token):
+                        continue
+                    break
                 if int(popped[0]) != 2:
                     if int(popped[0]) == 0:
                         # It lapsed (this process stalled or Redis was away) and another
@@ -145,6 +151,21 @@ class SessionDrainer:
             self.held.discard(session_id)
             self.keeper.drop(session_id)
         return processed
+
+    async def _take_back(self, session_id: str, token: str) -> bool:
+        """Retake a session just released to apply its stop; else pass the stop on.
+
+        Another worker can only have taken it for a new input; it missed the stop on
+        the control channel (the session was ours then), so it hears it again.
+        """
+        if await self.locks.acquire(session_id, token, ""):
+            self.keeper.hold(session_id, token)
+            return True
+        self.pending_stops.discard(session_id)
+        await self.redis.publish(
+            self.names.control, StopRequest(session_id=session_id).model_dump_json()
+        )
+        return False
 
     async def _run(self, session_id: str, item: SessionInput) -> None:
         """Run one input that sits in ``current``, then clear it: it is done."""

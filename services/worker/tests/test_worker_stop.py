@@ -1,0 +1,100 @@
+"""A stop that reaches the worker while a session's inbox runs dry is still applied.
+
+The worker hears stops on a pub/sub channel and applies them between inputs. A stop
+heard during the drain's last pop (inbox empty, the lock given back in the same
+script) used to wait for the session's next input and so was never answered: a
+client that pressed stop right after its chat start saw no ``on_stop`` reply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import redis.asyncio as aioredis
+from worker_support import StartWorker, send_message, ui_events, until
+
+from switchboard.schema.control import StopRequest
+from switchboard_worker.tasks import SessionDrainer
+
+STOP_APP = """
+import switchboard as cl
+
+
+@cl.on_message
+async def echo(message: cl.Message):
+    await cl.Message(content=f"echo: {message.content}").send()
+
+
+@cl.on_stop
+async def stopped():
+    await cl.Message(content="on_stop ran").send()
+"""
+
+
+def outputs(events: list[dict[str, Any]]) -> list[str]:
+    return [
+        e["payload"]["output"]
+        for e in events
+        if e["type"] == "new_message" and e["payload"].get("type") == "assistant_message"
+    ]
+
+
+async def test_a_stop_heard_during_the_last_pop_runs_on_stop_at_once(
+    running_worker: StartWorker, redis_client: aioredis.Redis
+) -> None:
+    async with running_worker(STOP_APP) as running:
+        session = await running.new_session()
+        await until(_is(lambda: "drainer" in running.worker.ctx), "the worker started")
+        drainer: SessionDrainer = running.worker.ctx["drainer"]
+        pop = drainer._pop
+        stops_sent: list[str] = []
+
+        async def pop_after_a_stop(*, keys: list[str], args: list[str]) -> Any:
+            # Only the pop that finds the inbox empty: the window the stop fell into.
+            inbox_empty = await redis_client.llen(running.names.inbox(session.id)) == 0  # type: ignore[misc]
+            if inbox_empty and not stops_sent:
+                request = StopRequest(session_id=session.id, thread_id=session.thread_id)
+                stops_sent.append(request.id)
+                await redis_client.publish(running.names.control, request.model_dump_json())
+                await until(_is(lambda: session.id in drainer.pending_stops), "the stop heard")
+            return await pop(keys=keys, args=args)
+
+        drainer._pop = pop_after_a_stop  # type: ignore[assignment]
+        await send_message(running.streams, session, "hello")
+
+        async def answered() -> bool:
+            return "on_stop ran" in outputs(
+                await ui_events(redis_client, running.names, session.id)
+            )
+
+        await until(answered, "on_stop's reply")
+        assert stops_sent
+        assert outputs(await ui_events(redis_client, running.names, session.id)) == [
+            "echo: hello",
+            "Task manually stopped.",
+            "on_stop ran",
+        ]
+        # Nothing is left to surprise the session's next input.
+        assert session.id not in drainer.pending_stops
+        await until(
+            _is(lambda: session.id not in drainer.held), "the session given back after the stop"
+        )
+        await send_message(running.streams, session, "again")
+
+        async def replied_again() -> bool:
+            return "echo: again" in outputs(
+                await ui_events(redis_client, running.names, session.id)
+            )
+
+        await until(replied_again, "the reply to the next message")
+        shown = outputs(await ui_events(redis_client, running.names, session.id))
+        assert shown.count("Task manually stopped.") == 1
+
+
+def _is(condition: Any) -> Any:
+    async def check() -> bool:
+        await asyncio.sleep(0)
+        return bool(condition())
+
+    return check
