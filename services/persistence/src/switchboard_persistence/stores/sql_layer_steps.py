@@ -17,7 +17,7 @@ calls would have left, as ``create_step`` / ``update_step`` write them:
   step in a transaction compose into one: later values over earlier ones, the first
   write's ``createdAt``.
 
-``tests/data_layers/test_app_layer_batches.py`` writes the same events both ways and
+``services/persistence/tests/test_persistence_app_layer_batches.py`` writes the same events both ways and
 compares the rows.
 """
 
@@ -27,24 +27,28 @@ import functools
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from switchboard.data.base import BaseDataLayer
+from switchboard.data.chainlit_tables import LAYER_TABLES
 from switchboard.data.sql_alchemy import SQLAlchemyDataLayer
+from switchboard.data.sql_rows import STEP_KEYS, step_values
 from switchboard.schema.steps import utc_now_iso
-from switchboard_persistence.stores.chainlit_schema import CL_STEPS, CL_THREADS
+from switchboard.sdk.dicts import StepDict
 
 __all__ = ("SqlLayerSteps", "sql_layer_steps")
 
 logger = logging.getLogger(__name__)
 
+# The tables as the data layer declares them: the batch writes what its calls would.
+STEPS, THREADS = LAYER_TABLES.steps, LAYER_TABLES.threads
+
 # The methods whose effect the batch reproduces: overriding any of them opts out.
 _MIRRORED = ("create_step", "update_step", "_update_thread", "_upsert", "_present", "columns")
-_STEP_COLUMNS = tuple(c.name for c in CL_STEPS.columns)
 # Columns an upsert never changes: the key, and the time the step was first written.
 _KEPT = frozenset({"id", "createdAt"})
 
@@ -75,13 +79,8 @@ def _key(value: Any) -> str:
 
 
 def _values(step: Mapping[str, Any], have: frozenset[str]) -> dict[str, Any]:
-    """What ``create_step`` stores of one step dict."""
-    values = {k: v for k, v in step.items() if k in _STEP_COLUMNS and v is not None}
-    if "showInput" in step:
-        values["showInput"] = str(step.get("showInput")).lower()
-    values.setdefault("metadata", {})
-    values.setdefault("streaming", False)
-    return {k: v for k, v in values.items() if k in have}
+    """What ``create_step`` stores of one step dict, in the columns the database has."""
+    return {k: v for k, v in step_values(cast(StepDict, step)).items() if k in have}
 
 
 def _composed(writes: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -109,7 +108,7 @@ def _composed(writes: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 def _step_upsert(columns: tuple[str, ...]) -> Any:
     """One statement per set of given columns, built once (building one costs more than
     running it)."""
-    stmt = insert(CL_STEPS)
+    stmt = insert(STEPS)
     changes = {k: stmt.excluded[k] for k in columns if k not in _KEPT}
     if not changes:
         return stmt.on_conflict_do_nothing(index_elements=["id"])
@@ -119,7 +118,7 @@ def _step_upsert(columns: tuple[str, ...]) -> Any:
 @functools.lru_cache(maxsize=8)
 def _thread_insert(columns: tuple[str, ...]) -> Any:
     """A missing thread as ``create_step`` adds it (an upsert that keeps ``createdAt``)."""
-    stmt = insert(CL_THREADS)
+    stmt = insert(THREADS)
     changes = {k: stmt.excluded[k] for k in columns if k not in _KEPT}
     if not changes:
         return stmt.on_conflict_do_nothing(index_elements=["id"])
@@ -138,14 +137,14 @@ class SqlLayerSteps:
         if not steps:
             return
         have = await self.layer.columns()
-        rows = _composed([_values(step, have[CL_STEPS.name]) for step in steps])
+        rows = _composed([_values(step, have[STEPS.name]) for step in steps])
         threads = {_key(step["threadId"]): str(step["threadId"]) for step in steps}
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for row in rows:
-            columns = tuple(c for c in _STEP_COLUMNS if c in row)
+            columns = tuple(c for c in STEP_KEYS if c in row)
             groups.setdefault(columns, []).append(row)
         async with self.layer.engine.begin() as conn:
-            await self._ensure_threads(conn, threads, have[CL_THREADS.name])
+            await self._ensure_threads(conn, threads, have[THREADS.name])
             for columns, group in groups.items():
                 await conn.execute(_step_upsert(columns), group)
 
@@ -154,7 +153,7 @@ class SqlLayerSteps:
         conn: AsyncConnection, thread_ids: dict[str, str], have: frozenset[str]
     ) -> None:
         """``thread_ids``: each thread's id as PostgreSQL compares it -> as written."""
-        t = CL_THREADS.c
+        t = THREADS.c
         query = select(t.id).where(t.id.in_(list(thread_ids.values())))
         found = {_key(found) for found in (await conn.execute(query)).scalars()}
         missing = [tid for key, tid in sorted(thread_ids.items()) if key not in found]
