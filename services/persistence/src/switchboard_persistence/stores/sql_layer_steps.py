@@ -17,8 +17,8 @@ calls would have left, as ``create_step`` / ``update_step`` write them:
   step in a transaction compose into one: later values over earlier ones, the first
   write's ``createdAt``.
 
-``services/persistence/tests/test_persistence_app_layer_batches.py`` writes the same events both ways and
-compares the rows.
+``services/persistence/tests/test_persistence_app_layer_batches.py`` writes the same
+events both ways and compares the rows.
 """
 
 from __future__ import annotations
