@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from switchboard.schema import StepDelete, StepUpsert
 from switchboard_persistence.db.sql import ELEMENTS, FEEDBACKS, STEPS, clean, insert_for
 from switchboard_persistence.elements import drop_element_files
+from switchboard_persistence.step_tree import subtree_ids
 from switchboard_persistence.thread_writes import ensure_threads
 from switchboard_persistence.validation import event_time
 
@@ -123,16 +124,8 @@ async def upsert_steps(conn: AsyncConnection, events: Sequence[tuple[StepUpsert,
 async def delete_step(conn: AsyncConnection, event: StepDelete, thread_id: str) -> list[str]:
     """Delete a step with its descendants, their elements (and files) and their feedback."""
     c = STEPS.c
-    tree = (
-        select(c.id)
-        .where(c.id == event.payload.id, c.thread_id == thread_id)
-        .cte("doomed", recursive=True)
-    )
-    child = STEPS.alias("child")
-    tree = tree.union(
-        select(child.c.id).where(child.c.parent_id == tree.c.id, child.c.thread_id == thread_id)
-    )
-    ids = list((await conn.execute(select(tree.c.id))).scalars())
+    tree = subtree_ids(STEPS, event.payload.id, thread_id, parent="parent_id", thread="thread_id")
+    ids = list((await conn.execute(tree)).scalars())
     if not ids:
         return []
     elements = (ELEMENTS.c.for_id.in_(ids), ELEMENTS.c.thread_id == thread_id)

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from switchboard.schema import StepDelete, StepUpsert
 from switchboard_persistence.db.sql import clean
+from switchboard_persistence.step_tree import subtree_ids
 from switchboard_persistence.stores.chainlit_schema import CL_ELEMENTS, CL_FEEDBACKS, CL_STEPS
 from switchboard_persistence.stores.chainlit_thread_writes import ensure_threads
 from switchboard_persistence.validation import event_time
@@ -129,16 +130,8 @@ async def delete_step(conn: AsyncConnection, event: StepDelete, thread_id: str) 
 
     Returns the file ids (``chainlitKey``) of the elements removed."""
     c = CL_STEPS.c
-    tree = (
-        select(c.id)
-        .where(c.id == event.payload.id, c.threadId == thread_id)
-        .cte("doomed", recursive=True)
-    )
-    child = CL_STEPS.alias("child")
-    tree = tree.union(
-        select(child.c.id).where(child.c.parentId == tree.c.id, child.c.threadId == thread_id)
-    )
-    ids = list((await conn.execute(select(tree.c.id))).scalars())
+    tree = subtree_ids(CL_STEPS, event.payload.id, thread_id, parent="parentId", thread="threadId")
+    ids = list((await conn.execute(tree)).scalars())
     if not ids:
         return []
     e, f = CL_ELEMENTS.c, CL_FEEDBACKS.c
