@@ -145,19 +145,23 @@ async def test_the_cli_migrates_and_serves(tmp_path: Path, redis_prefix: str) ->
     assert await migrate.wait() == 0
     assert (tmp_path / "db" / "switchboard.db").exists()
 
+    log = (tmp_path / "serve.log").open("wb")
     server = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "switchboard_persistence",
         "serve",
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
 
             async def ready() -> int:
+                if server.returncode is not None:
+                    output = (tmp_path / "serve.log").read_text(errors="replace")
+                    raise AssertionError(f"serve exited {server.returncode}: {output[-3000:]}")
                 try:
                     return (await http.get("/readyz")).status_code
                 except httpx.TransportError:
@@ -166,7 +170,9 @@ async def test_the_cli_migrates_and_serves(tmp_path: Path, redis_prefix: str) ->
             await wait_for(ready, lambda status: status == 200, timeout=30, interval=0.1)
             assert (await http.get("/threads/x")).status_code == 401
     finally:
-        server.send_signal(signal.SIGTERM)
+        if server.returncode is None:
+            server.send_signal(signal.SIGTERM)
         code = await asyncio.wait_for(server.wait(), timeout=20)
+        log.close()
     # uvicorn shuts down gracefully, then re-raises SIGTERM so the exit shows the signal.
     assert code in (0, -signal.SIGTERM)

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import IO
 
 from switchboard.config import generate_secret
+from switchboard.ports import free_port
 from switchboard.prefork import ForkedProcess, PreforkServer
 
 # A service's process: started fresh, or forked by a prefork server.
@@ -36,22 +37,6 @@ SERVICES = ("persistence", "sessions", "auth", "gateway")
 
 class StackError(RuntimeError):
     """A process of the stack failed to start or to become ready."""
-
-
-# Ports this process handed out: the kernel may offer a port again as soon as its probe
-# socket closes, before the process meant to listen on it has started.
-_HANDED_OUT: set[int] = set()
-
-
-def free_port() -> int:
-    """A port nothing listens on now, and one this process has not handed out before."""
-    while True:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port: int = sock.getsockname()[1]
-        if port not in _HANDED_OUT:
-            _HANDED_OUT.add(port)
-            return port
 
 
 _PR_SET_PDEATHSIG = 1
