@@ -167,7 +167,7 @@ async def test_the_cli_migrates_and_serves(tmp_path: Path, redis_prefix: str) ->
                 except httpx.TransportError:
                     return 0
 
-            await wait_for(ready, lambda status: status == 200, timeout=30, interval=0.1)
+            await wait_for(ready, lambda status: status == 200, timeout=90, interval=0.1)
             assert (await http.get("/threads/x")).status_code == 401
     finally:
         if server.returncode is None:
