@@ -52,7 +52,7 @@ $(EMULATORS): tests/emulators/package-lock.json
 	cd tests/emulators && npm ci --no-audit --no-fund
 
 test: test-prereqs .venv $(WEB_DIST) $(EMULATORS) ## Run the test suite in TEST_WORKERS processes (needs PostgreSQL and Redis, or Docker; see README)
-	$(UV) run --frozen pytest -n $(TEST_WORKERS) --dist worksteal
+	$(UV) run --frozen pytest -n $(TEST_WORKERS) --dist worksteal --durations=25
 
 .PHONY: test-faults test-browser test-compat
 test-compat: .venv ## Only the differential suite: the same apps on Chainlit 2.12 and on Switchboard
