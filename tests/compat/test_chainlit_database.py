@@ -35,6 +35,7 @@ from tests.support.client import ChainlitClient
 from tests.support.fixtures import REPO, TEST_APPS, TEST_DATABASE_URL, StackFactory
 from tests.support.reference import reference_venv
 from tests.support.signin import FILES_CONFIG, header_sign_in
+from tests.support.waiting import eventually
 
 SCRIPT = REPO / "tests" / "compat" / "scripts" / "chainlit_data_layer.py"
 SECRET = "chainlit-db-test-secret-" + "z" * 40
@@ -280,13 +281,14 @@ async def test_a_chainlit_thread_resumes_and_a_new_one_reads_back_in_chainlit(
         # Elements whose content Switchboard stored: rows in Chainlit's table, bytes served.
         await fresh.send("image")
         await fresh.wait_for("new_message", lambda d: d.get("output") == "here is a dot")
-        for _ in range(100):
+
+        async def with_elements() -> httpx.Response | None:
             opened = await http.get(f"/project/thread/{thread_id}")
             if opened.status_code == 200 and len(opened.json()["elements"]) >= 2:
-                break
-            await asyncio.sleep(0.1)
-        else:
-            raise AssertionError(f"thread {thread_id} never stored: {opened.text}")
+                return opened
+            return None
+
+        opened = await eventually(with_elements, f"thread {thread_id} stored with its elements")
         shown = {e["name"]: e for e in opened.json()["elements"]}
         assert set(shown) == {"dot.png", "note"}
         assert shown["dot.png"]["url"].startswith("/project/file/")

@@ -39,6 +39,7 @@ from switchboard.stack import LocalStack
 from switchboard_gateway.event_limits import DEFAULT_RULES
 from tests.support.client import ChainlitClient, chainlit_auth, user_message
 from tests.support.fixtures import TEST_APPS, StackFactory
+from tests.support.waiting import eventually
 
 SECRET = "cross-user-secret-" + "q" * 40
 PASSWORDS = {"alice": "alice-passphrase-31", "bob": "bob-passphrase-47"}
@@ -146,11 +147,10 @@ def stack(make_stack: StackFactory, tmp_path: Path) -> LocalStack:
 
 
 async def _login_required(http: httpx.AsyncClient) -> None:
-    for _ in range(150):
-        if (await http.get("/auth/config")).json()["requireLogin"]:
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError("login never became required")
+    async def required() -> bool:
+        return bool((await http.get("/auth/config")).json()["requireLogin"])
+
+    await eventually(required, "login required")
 
 
 async def _sign_in(stack: LocalStack, name: str) -> Person:

@@ -22,6 +22,7 @@ from switchboard.stack import LocalStack
 from tests.support.client import ChainlitClient
 from tests.support.fixtures import TEST_APPS, StackFactory
 from tests.support.signin import header_sign_in
+from tests.support.waiting import eventually
 
 SECRET = "origins-test-secret-" + "z" * 40
 EVIL = "http://evil.example"
@@ -59,12 +60,11 @@ async def victim(stack: LocalStack, client_factory: Any) -> AsyncIterator[Victim
     await client.send("hello")
     reply = await client.wait_for("new_message", lambda m: m["output"] == "echo hello", timeout=20)
     thread_id = str(reply.data["threadId"])
-    for _ in range(100):
-        if (await http.get(f"/project/thread/{thread_id}")).status_code == 200:
-            break
-        await asyncio.sleep(0.1)
-    else:
-        raise AssertionError("the thread was never stored")
+
+    async def stored() -> bool:
+        return (await http.get(f"/project/thread/{thread_id}")).status_code == 200
+
+    await eventually(stored, "the thread stored")
     yield Victim(http, client, cookie, thread_id, str(reply.data["id"]))
     await http.aclose()
 

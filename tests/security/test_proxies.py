@@ -16,6 +16,7 @@ import pytest
 
 from switchboard.stack import LocalStack
 from tests.support.fixtures import TEST_APPS, StackFactory
+from tests.support.waiting import eventually
 
 SECRET = "proxies-test-secret-" + "p" * 40
 PASSWORD = "correct horse battery"
@@ -46,11 +47,10 @@ def behind_proxy(make_stack: StackFactory) -> LocalStack:
 
 
 async def _ready(http: httpx.AsyncClient) -> None:
-    for _ in range(100):
-        if (await http.get("/auth/config")).json()["requireLogin"]:
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError("login never became required")
+    async def required() -> bool:
+        return bool((await http.get("/auth/config")).json()["requireLogin"])
+
+    await eventually(required, "login required")
 
 
 async def _login(

@@ -169,8 +169,8 @@ def make_stack(
     yield factory
     for stack in started:
         stack.stop()
-    failed = getattr(request.node, "rep_call", None)
-    if failed is not None and failed.failed:
+    reports = (getattr(request.node, f"rep_{when}", None) for when in ("setup", "call"))
+    if any(report is not None and report.failed for report in reports):
         for stack in started:
             for log in sorted((stack.log_dir or tmp_path).glob("*.log")):
                 print(f"----- {log.name} -----")

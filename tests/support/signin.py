@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Awaitable, Callable
 
 import httpx
+
+from tests.support.waiting import eventually
 
 __all__ = ("FILES_CONFIG", "header_sign_in")
 
@@ -23,12 +25,16 @@ max_size_mb = 1
 
 async def header_sign_in(http: httpx.AsyncClient, name: str) -> str:
     """Sign ``name`` in on ``http`` (its cookie jar keeps the token); the token."""
-    for _ in range(100):
-        if (await http.get("/auth/config")).json()["headerAuth"]:
-            break
-        await asyncio.sleep(0.1)
-    else:
-        raise AssertionError("header login never became available")
+    await eventually(_config(http, "headerAuth"), "header login available")
     login = await http.post("/auth/header", headers={"X-Test-User": name})
     assert login.status_code == 200, login.text
     return str(http.cookies["access_token"])
+
+
+def _config(http: httpx.AsyncClient, key: str) -> Callable[[], Awaitable[bool]]:
+    """Whether the gateway's ``/auth/config`` says ``key`` (it does once the app loaded)."""
+
+    async def check() -> bool:
+        return bool((await http.get("/auth/config")).json()[key])
+
+    return check
