@@ -17,6 +17,7 @@ from playwright.async_api import FilePayload, Page, expect
 from switchboard.stack import LocalStack
 from tests.browser.conftest import OpenPage, SharedStack, save_screenshot
 from tests.browser.test_chat import ASSISTANT, COMPOSER, USER, send, wait_idle
+from tests.support.signin import login_required
 
 APPS = Path(__file__).parent / "apps"
 SECRET = "browser-history-secret-" + "z" * 40
@@ -45,11 +46,7 @@ def full_stack(shared_stack: SharedStack) -> LocalStack:
 
 async def _login_required(url: str) -> None:
     async with httpx.AsyncClient(base_url=url, timeout=10) as http:
-        for _ in range(200):
-            if (await http.get("/auth/config")).json().get("requireLogin"):
-                return
-            await asyncio.sleep(0.1)
-    raise AssertionError("login never became required")
+        await login_required(http)
 
 
 async def sign_in(

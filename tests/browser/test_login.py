@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import httpx
@@ -11,6 +10,7 @@ from playwright.async_api import expect
 from tests.browser.conftest import OpenPage, save_screenshot
 from tests.browser.test_chat import ASSISTANT, send
 from tests.support.fixtures import StackFactory
+from tests.support.signin import login_required
 
 APPS = Path(__file__).parent / "apps"
 SECRET = "browser-test-secret-" + "y" * 40
@@ -20,11 +20,7 @@ HISTORY_MISSING = (r"status of 40[45]",)
 
 async def _login_required(url: str) -> None:
     async with httpx.AsyncClient(base_url=url, timeout=10) as http:
-        for _ in range(150):
-            if (await http.get("/auth/config")).json().get("requireLogin"):
-                return
-            await asyncio.sleep(0.1)
-    raise AssertionError("login never became required")
+        await login_required(http)
 
 
 async def test_password_login_and_logout(open_page: OpenPage, make_stack: StackFactory) -> None:

@@ -19,6 +19,7 @@ from switchboard.stack import free_port
 from tests.support.client import ChainlitClient
 from tests.support.fixtures import REPO, TEST_APPS, StackFactory
 from tests.support.oauth_provider import CLIENT_ID, CLIENT_SECRET
+from tests.support.signin import login_required
 from tests.support.users_cli import run_users
 
 SECRET = "test-auth-secret-" + "x" * 40
@@ -80,12 +81,7 @@ async def _login(http: httpx.AsyncClient, username: str, password: str) -> httpx
 
 
 async def _wait_manifest(http: httpx.AsyncClient) -> dict[str, Any]:
-    for _ in range(100):
-        config = (await http.get("/auth/config")).json()
-        if config["requireLogin"]:
-            return dict(config)
-        await asyncio.sleep(0.1)
-    raise AssertionError("login never became required")
+    return await login_required(http)
 
 
 async def test_password_login_cookie_user_and_socket(auth_stack: Any, client_factory: Any) -> None:

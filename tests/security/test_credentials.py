@@ -23,6 +23,7 @@ import socketio
 from switchboard.names import RedisNames
 from tests.support.client import ChainlitClient
 from tests.support.fixtures import TEST_APPS, StackFactory
+from tests.support.signin import login_required
 from tests.support.users_cli import run_users
 
 SECRET = "test-auth-secret-" + "c" * 40
@@ -55,12 +56,7 @@ def store_stack(make_stack: StackFactory) -> Any:
 
 async def _login(url: str, username: str, password: str) -> str:
     async with httpx.AsyncClient(base_url=url, timeout=20) as http:
-        for _ in range(100):
-            if (await http.get("/auth/config")).json()["requireLogin"]:
-                break
-            await asyncio.sleep(0.1)
-        else:
-            raise AssertionError("login never became required")
+        await login_required(http)
         response = await http.post("/login", data={"username": username, "password": password})
         assert response.status_code == 200, response.text
         return str(http.cookies["access_token"])
@@ -244,10 +240,7 @@ async def test_new_roles_end_tokens_with_the_old_ones(
 
     async def sign_in(role: str) -> str:
         async with httpx.AsyncClient(base_url=stack.url, timeout=20) as http:
-            for _ in range(100):
-                if (await http.get("/auth/config")).json()["requireLogin"]:
-                    break
-                await asyncio.sleep(0.1)
+            await login_required(http)
             headers = {"X-Test-User": "bob", "X-Test-Role": role}
             response = await http.post("/auth/header", headers=headers)
             assert response.status_code == 200, response.text

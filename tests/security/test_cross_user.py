@@ -39,7 +39,7 @@ from switchboard.stack import LocalStack
 from switchboard_gateway.event_limits import DEFAULT_RULES
 from tests.support.client import ChainlitClient, chainlit_auth, user_message
 from tests.support.fixtures import TEST_APPS, StackFactory
-from tests.support.waiting import eventually
+from tests.support.signin import login_required
 
 SECRET = "cross-user-secret-" + "q" * 40
 PASSWORDS = {"alice": "alice-passphrase-31", "bob": "bob-passphrase-47"}
@@ -146,16 +146,9 @@ def stack(make_stack: StackFactory, tmp_path: Path) -> LocalStack:
     )
 
 
-async def _login_required(http: httpx.AsyncClient) -> None:
-    async def required() -> bool:
-        return bool((await http.get("/auth/config")).json()["requireLogin"])
-
-    await eventually(required, "login required")
-
-
 async def _sign_in(stack: LocalStack, name: str) -> Person:
     http = httpx.AsyncClient(base_url=stack.url, timeout=30)
-    await _login_required(http)
+    await login_required(http)
     login = await http.post("/login", data={"username": name, "password": PASSWORDS[name]})
     assert login.status_code == 200, login.text
     me = await http.get("/user")

@@ -20,6 +20,7 @@ import socketio
 from switchboard.names import RedisNames
 from tests.support.client import ChainlitClient
 from tests.support.fixtures import TEST_APPS, StackFactory
+from tests.support.signin import login_required
 
 SECRET = "test-auth-secret-" + "y" * 40
 PASSWORD = "correct horse battery"
@@ -31,11 +32,7 @@ def password_stack(make_stack: StackFactory) -> Any:
 
 
 async def _login_required(http: httpx.AsyncClient) -> None:
-    for _ in range(100):
-        if (await http.get("/auth/config")).json()["requireLogin"]:
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError("login never became required")
+    await login_required(http)
 
 
 async def test_anonymous_request_after_login_is_anonymous(

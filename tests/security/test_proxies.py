@@ -16,7 +16,7 @@ import pytest
 
 from switchboard.stack import LocalStack
 from tests.support.fixtures import TEST_APPS, StackFactory
-from tests.support.waiting import eventually
+from tests.support.signin import login_required
 
 SECRET = "proxies-test-secret-" + "p" * 40
 PASSWORD = "correct horse battery"
@@ -47,10 +47,7 @@ def behind_proxy(make_stack: StackFactory) -> LocalStack:
 
 
 async def _ready(http: httpx.AsyncClient) -> None:
-    async def required() -> bool:
-        return bool((await http.get("/auth/config")).json()["requireLogin"])
-
-    await eventually(required, "login required")
+    await login_required(http)
 
 
 async def _login(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import httpx
 
 from tests.support.waiting import eventually
 
-__all__ = ("FILES_CONFIG", "header_sign_in")
+__all__ = ("FILES_CONFIG", "header_sign_in", "login_required")
 
 # The files test app's config: sharing on, small text uploads allowed.
 FILES_CONFIG = """
@@ -38,3 +39,15 @@ def _config(http: httpx.AsyncClient, key: str) -> Callable[[], Awaitable[bool]]:
         return bool((await http.get("/auth/config")).json()[key])
 
     return check
+
+
+async def login_required(http: httpx.AsyncClient) -> dict[str, Any]:
+    """The gateway's ``/auth/config`` once it requires login (the app's auth has loaded)."""
+
+    async def config() -> dict[str, Any] | None:
+        answer: dict[str, Any] = (await http.get("/auth/config")).json()
+        return answer if answer.get("requireLogin") else None
+
+    found = await eventually(config, "login required")
+    assert found is not None
+    return found
