@@ -2,8 +2,8 @@
 
 :class:`Streams` binds one Redis and one deployment's names to its three parts:
 UI streams (:mod:`switchboard.ui_streams`), persistence deferred until the
-first interaction (:mod:`switchboard.persist_writer`) and session inboxes with
-the job queue (:mod:`switchboard.inbox`). The multi-key operations are Lua
+first interaction (:mod:`switchboard.persist_writer`), session inboxes with
+the job queue (:mod:`switchboard.inbox`), and the workers' control channel. The multi-key operations are Lua
 scripts (:mod:`switchboard.stream_scripts`) so that concurrent producers (a
 worker deferring a step while a gateway marks the first interaction) can never
 interleave and strand an event. The names other modules import from here are
@@ -18,6 +18,7 @@ from switchboard.acceptance import Acceptance, Admission, MessageOffer, thread_c
 from switchboard.inbox import APP_CALL_FUNCTION, JOB_FUNCTION, InboxWriter, encode_job
 from switchboard.names import RedisNames
 from switchboard.persist_writer import PersistWriter
+from switchboard.schema.control import McpRelease, StopRequest
 from switchboard.ui_streams import REPLAY_MARGIN_S, UI_STREAM_MAXLEN, UiStreamWriter
 
 __all__ = (
@@ -52,3 +53,7 @@ class Streams(PersistWriter, UiStreamWriter, InboxWriter):
         self._init_ui_streams(session_ttl, replay_margin)
         self._init_persist_writer()
         self._init_inbox()
+
+    async def publish_control(self, message: StopRequest | McpRelease) -> None:
+        """Tell every worker at once, ahead of any queued work (the control channel)."""
+        await self.redis.publish(self.names.control, message.model_dump_json())

@@ -116,7 +116,7 @@ class ClientEvents(SocketGate):
         if state is None:
             return
         request = StopRequest(session_id=state.session.id, thread_id=state.session.thread_id)
-        await self.streams.redis.publish(self.streams.names.control, request.model_dump_json())
+        await self.streams.publish_control(request)
 
     async def edit_message(self, sid: str, data: Any = None) -> None:
         state = await self._checked(sid, "edit_message", data)

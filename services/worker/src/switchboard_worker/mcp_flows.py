@@ -269,7 +269,7 @@ class McpFlows(RunnerBase):
 
     async def _publish_release(self, session_id: str, holder: str | None) -> None:
         message = McpRelease(session_id=session_id, payload=McpReleasePayload(holder=holder))
-        await self.streams.redis.publish(self.streams.names.control, message.model_dump_json())
+        await self.streams.publish_control(message)
 
     async def _save_specs(self, session_id: str) -> None:
         """Store the servers held here for the session, secrets sealed, with their tools."""

@@ -162,9 +162,7 @@ class SessionDrainer:
             self.keeper.hold(session_id, token)
             return True
         self.pending_stops.discard(session_id)
-        await self.redis.publish(
-            self.names.control, StopRequest(session_id=session_id).model_dump_json()
-        )
+        await self.streams.publish_control(StopRequest(session_id=session_id))
         return False
 
     async def _run(self, session_id: str, item: SessionInput) -> None:
