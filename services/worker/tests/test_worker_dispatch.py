@@ -12,10 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 import redis.asyncio as aioredis
-from worker_support import RunningWorker, StartWorker, persisted, send_message, ui_events, until
+from worker_support import RunningWorker, StartWorker, persisted, send_message, ui_events
 
 from switchboard.schema.jobs import ChatStartInput
 from switchboard.schema.session import SessionRecord
+from tests.support.waiting import eventually
 
 ECHO_APP = """
 import asyncio
@@ -53,7 +54,7 @@ async def tasks_ended(
         events = await ui_events(redis, running.names, session.id)
         return sum(1 for e in events if e["type"] == "task_end") >= count
 
-    await until(check, f"{count} task_end events in session {session.id}")
+    await eventually(check, f"{count} task_end events in session {session.id}")
 
 
 async def test_a_queued_message_runs_on_message_and_its_reply_is_streamed_and_persisted(
@@ -106,7 +107,9 @@ async def test_a_queued_message_runs_on_message_and_its_reply_is_streamed_and_pe
 
         # Done: the inbox is empty and the session is no longer held by a worker.
         assert await redis_client.llen(running.names.inbox(session.id)) == 0  # type: ignore[misc]
-        await until(lambda: _released(redis_client, running, session), "the session lock released")
+        await eventually(
+            lambda: _released(redis_client, running, session), "the session lock released"
+        )
 
 
 async def _released(redis: aioredis.Redis, running: RunningWorker, session: SessionRecord) -> bool:

@@ -15,10 +15,11 @@ import time
 
 import redis
 import redis.asyncio as aioredis
-from worker_support import StartWorker, until
+from worker_support import StartWorker
 
 from switchboard.fleet import BEAT_MISSES, WorkerBeat, live_workers
 from switchboard.names import RedisNames
+from tests.support.waiting import eventually
 
 APP = """
 import switchboard as cl
@@ -68,7 +69,7 @@ async def test_each_worker_beats_its_own_key_and_a_graceful_stop_removes_only_it
             async def both() -> bool:
                 return set(await fleet_of(redis_url, names)) == {"worker-a", "worker-b"}
 
-            await until(both, "both workers in the fleet")
+            await eventually(both, "both workers in the fleet")
             for beat in (await fleet_of(redis_url, names)).values():
                 assert beat.host == socket.gethostname() and beat.pid == os.getpid()
                 assert beat.interval_s == INTERVAL and not beat.draining
@@ -100,7 +101,7 @@ async def test_a_worker_asked_to_stop_says_it_drains_until_it_is_gone(
         async def beating() -> bool:
             return "worker-d" in await fleet_of(redis_url, names)
 
-        await until(beating, "worker-d in the fleet")
+        await eventually(beating, "worker-d in the fleet")
         assert await probe(redis_url, names, "worker-d", "--ready") == 0
         assert await probe(redis_url, names, "worker-other", "--ready") == 1
         running.worker.handle_sig_wait_for_completion(signal.SIGTERM)
@@ -110,7 +111,7 @@ async def test_a_worker_asked_to_stop_says_it_drains_until_it_is_gone(
             beat = (await fleet_of(redis_url, names)).get("worker-d")
             return beat is not None and beat.draining
 
-        await until(draining, "worker-d reported as draining", timeout=2.0)
+        await eventually(draining, "worker-d reported as draining", timeout=2.0)
         # It takes no new jobs, so it is not ready; it still beats, so it is alive.
         assert await probe(redis_url, names, "worker-d", "--ready") == 1
         assert await probe(redis_url, names, "worker-d", "--alive") == 0

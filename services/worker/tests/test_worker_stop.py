@@ -12,10 +12,11 @@ import asyncio
 from typing import Any
 
 import redis.asyncio as aioredis
-from worker_support import StartWorker, send_message, ui_events, until
+from worker_support import StartWorker, send_message, ui_events
 
 from switchboard.schema.control import StopRequest
 from switchboard_worker.tasks import SessionDrainer
+from tests.support.waiting import eventually
 
 STOP_APP = """
 import switchboard as cl
@@ -45,7 +46,7 @@ async def test_a_stop_heard_during_the_last_pop_runs_on_stop_at_once(
 ) -> None:
     async with running_worker(STOP_APP) as running:
         session = await running.new_session()
-        await until(_is(lambda: "drainer" in running.worker.ctx), "the worker started")
+        await eventually(_is(lambda: "drainer" in running.worker.ctx), "the worker started")
         drainer: SessionDrainer = running.worker.ctx["drainer"]
         pop = drainer._pop
         stops_sent: list[str] = []
@@ -57,7 +58,7 @@ async def test_a_stop_heard_during_the_last_pop_runs_on_stop_at_once(
                 request = StopRequest(session_id=session.id, thread_id=session.thread_id)
                 stops_sent.append(request.id)
                 await redis_client.publish(running.names.control, request.model_dump_json())
-                await until(_is(lambda: session.id in drainer.pending_stops), "the stop heard")
+                await eventually(_is(lambda: session.id in drainer.pending_stops), "the stop heard")
             return await pop(keys=keys, args=args)
 
         drainer._pop = pop_after_a_stop  # type: ignore[assignment]
@@ -68,7 +69,7 @@ async def test_a_stop_heard_during_the_last_pop_runs_on_stop_at_once(
                 await ui_events(redis_client, running.names, session.id)
             )
 
-        await until(answered, "on_stop's reply")
+        await eventually(answered, "on_stop's reply")
         assert stops_sent
         assert outputs(await ui_events(redis_client, running.names, session.id)) == [
             "echo: hello",
@@ -77,7 +78,7 @@ async def test_a_stop_heard_during_the_last_pop_runs_on_stop_at_once(
         ]
         # Nothing is left to surprise the session's next input.
         assert session.id not in drainer.pending_stops
-        await until(
+        await eventually(
             _is(lambda: session.id not in drainer.held), "the session given back after the stop"
         )
         await send_message(running.streams, session, "again")
@@ -87,7 +88,7 @@ async def test_a_stop_heard_during_the_last_pop_runs_on_stop_at_once(
                 await ui_events(redis_client, running.names, session.id)
             )
 
-        await until(replied_again, "the reply to the next message")
+        await eventually(replied_again, "the reply to the next message")
         shown = outputs(await ui_events(redis_client, running.names, session.id))
         assert shown.count("Task manually stopped.") == 1
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import time
 import uuid
@@ -29,7 +28,6 @@ __all__ = (
     "persisted",
     "send_message",
     "ui_events",
-    "until",
 )
 
 SERVICE_SECRET = "worker-in-process-test-secret-" + "w" * 32
@@ -102,12 +100,3 @@ async def persisted(
     entries = await redis.xrange(names.persist_stream)
     events = [orjson.loads(fields[b"e"]) for _, fields in entries]
     return [e for e in events if e["session_id"] == session_id]
-
-
-async def until(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 10.0) -> None:
-    """Wait for ``check`` to hold, polling; fail saying ``what`` never happened."""
-    deadline = time.monotonic() + timeout
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout} s")
-        await asyncio.sleep(0.02)
