@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -26,28 +25,24 @@ max_size_mb = 1
 
 async def header_sign_in(http: httpx.AsyncClient, name: str) -> str:
     """Sign ``name`` in on ``http`` (its cookie jar keeps the token); the token."""
-    await eventually(_config(http, "headerAuth"), "header login available")
+    await _auth_config_once(http, "headerAuth")
     login = await http.post("/auth/header", headers={"X-Test-User": name})
     assert login.status_code == 200, login.text
     return str(http.cookies["access_token"])
 
 
-def _config(http: httpx.AsyncClient, key: str) -> Callable[[], Awaitable[bool]]:
-    """Whether the gateway's ``/auth/config`` says ``key`` (it does once the app loaded)."""
-
-    async def check() -> bool:
-        return bool((await http.get("/auth/config")).json()[key])
-
-    return check
-
-
 async def login_required(http: httpx.AsyncClient) -> dict[str, Any]:
     """The gateway's ``/auth/config`` once it requires login (the app's auth has loaded)."""
+    return await _auth_config_once(http, "requireLogin")
+
+
+async def _auth_config_once(http: httpx.AsyncClient, key: str) -> dict[str, Any]:
+    """The gateway's ``/auth/config`` once ``key`` is set in it (once the app has loaded)."""
 
     async def config() -> dict[str, Any] | None:
         answer: dict[str, Any] = (await http.get("/auth/config")).json()
-        return answer if answer.get("requireLogin") else None
+        return answer if answer.get(key) else None
 
-    found = await eventually(config, "login required")
+    found = await eventually(config, f"/auth/config with {key}")
     assert found is not None
     return found
