@@ -9,13 +9,17 @@ keep their per-user rate in Redis besides (see ``limits.InputLimits``).
 
 The buckets are per socket and in process: a rate limit must not cost a Redis
 round trip per event, and a client flooding one socket is what they stop. A
-socket that keeps sending after ``FLOOD_REFUSALS`` refusals in a row is
-disconnected rather than answered again and again.
+refused event still spends a token (down to ``-burst``): a client that keeps
+sending faster than the rate stays refused instead of getting one event through
+each time the bucket refills, so its refusals come in a row however fast the
+gateway reads them. A socket that keeps sending after ``FLOOD_REFUSALS``
+refusals in a row is disconnected rather than answered again and again.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,6 +128,7 @@ class EventBuckets:
     rules: dict[str, EventRule]
     max_event_bytes: int
     buckets: dict[str, _Bucket] = field(default_factory=dict)
+    clock: Callable[[], float] = time.monotonic
     refusals_in_a_row: int = 0
 
     def rule(self, event: str) -> EventRule:
@@ -153,7 +158,7 @@ class EventBuckets:
         if measured > limit:
             return Verdict(rule.too_large, f"{event} exceeds {limit} bytes")
         key = event if event in self.rules else "unknown"
-        now = time.monotonic()
+        now = self.clock()
         bucket = self.buckets.get(key)
         if bucket is None:
             bucket = self.buckets[key] = _Bucket(tokens=float(rule.burst), updated=now)
@@ -163,6 +168,8 @@ class EventBuckets:
             )
             bucket.updated = now
         if bucket.tokens < 1.0:
+            # Sending on while refused digs deeper, down to a burst's worth.
+            bucket.tokens = max(bucket.tokens - 1.0, -float(rule.burst))
             return Verdict(
                 "rate_limited",
                 f"at most {rule.per_second:g} {event} events per second; slow down",
