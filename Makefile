@@ -4,6 +4,12 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 APP ?= examples/demo.py
 PORT ?= 8000
 
+# Python caches compiled modules unless told not to; some machines set
+# PYTHONDONTWRITEBYTECODE globally, and then every one of the hundreds of
+# interpreters a test run or a stack starts compiles every module it imports
+# from source again (about half of an interpreter's start-up). Empty means unset.
+export PYTHONDONTWRITEBYTECODE :=
+
 .DEFAULT_GOAL := help
 .PHONY: help install run test lint typecheck bench check-uv
 
@@ -14,7 +20,7 @@ check-uv:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 
 .venv: pyproject.toml uv.lock | check-uv
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
 	@touch .venv
 
 install: .venv ## Install every workspace package and dev tool into .venv

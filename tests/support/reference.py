@@ -64,7 +64,7 @@ def reference_venv() -> Path:
         shutil.rmtree(venv, ignore_errors=True)
         run = [uv, "venv", "--quiet", "--python", sys.executable, str(venv)]
         subprocess.run(run, check=True)
-        install = [uv, "pip", "install", "--quiet", "--python", str(python)]
+        install = [uv, "pip", "install", "--quiet", "--compile-bytecode", "--python", str(python)]
         subprocess.run([*install, f"chainlit=={CHAINLIT_VERSION}", *_ALSO], check=True)
         marker.write_text(wanted)
     return venv

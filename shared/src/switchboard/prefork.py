@@ -16,6 +16,7 @@ back, so the launcher sees ``poll()``, ``wait()`` and ``returncode`` as with
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import json
 import os
@@ -52,6 +53,11 @@ SERVICE_MODULES = (
     "asyncpg",
     "aiosqlite",
     "alembic.command",
+    # Imported lazily by FastAPI's route set-up and httpx's first client: in every
+    # child unless imported here.
+    "pydantic.v1",
+    "httpcore",
+    "anyio._core._sockets",
 )
 
 _PR_SET_PDEATHSIG = 1
@@ -323,6 +329,13 @@ def serve(preload: Sequence[str], requests: IO[bytes]) -> int:
     for module in preload:
         with contextlib.suppress(ImportError):
             importlib.import_module(module)
+    if "switchboard.http_clients" in sys.modules:
+        # Loading the CA bundle is most of an HTTP client's set-up; children share it.
+        sys.modules["switchboard.http_clients"].tls_context()
+    # What is loaded now stays out of the children's collections: a collection in a
+    # child would otherwise write to every inherited object and copy its page.
+    gc.collect()
+    gc.freeze()
     if threading.active_count() > 1:
         print("prefork: a preloaded module started a thread", file=sys.stderr)
     wake_read, wake_write = os.pipe()
