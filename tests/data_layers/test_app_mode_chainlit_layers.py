@@ -109,8 +109,10 @@ async def _stored(http: httpx.AsyncClient, thread_id: str, check: Any) -> dict[s
     raise AssertionError(f"thread {thread_id} never reached the expected state: {response.text}")
 
 
-def _outputs(thread: dict[str, Any]) -> list[str]:
-    return [s["output"] for s in thread["steps"] if s["type"] != "run"]
+def _outputs(thread: dict[str, Any]) -> list[str | None]:
+    # A step read back between its creation and its first update has no output yet in
+    # DynamoDB's items (Chainlit's own layer writes only the fields it is given).
+    return [s.get("output") for s in thread["steps"] if s["type"] != "run"]
 
 
 async def test_history_lives_in_the_apps_chainlit_data_layer(
