@@ -280,6 +280,9 @@ def _child(request: dict[str, Any], closing: Sequence[int], started: int) -> int
     # As ``python -m`` would have it: the working folder first, then PYTHONPATH.
     extra = [entry for entry in request["env"].get("PYTHONPATH", "").split(os.pathsep) if entry]
     sys.path[:] = [request["cwd"], *extra, *sys.path[1:]]
+    # A package's ``__main__`` was preloaded as a module; run afresh as ``python -m`` runs
+    # it (runpy warns of the preloaded copy otherwise). Its imports stay loaded.
+    sys.modules.pop(f"{request['module']}.__main__", None)
     try:
         runpy.run_module(request["module"], run_name="__main__", alter_sys=True)
     except SystemExit as exc:
