@@ -99,3 +99,47 @@ def _is(condition: Any) -> Any:
         return bool(condition())
 
     return check
+
+
+async def test_a_stop_for_a_session_another_worker_took_is_passed_on_with_its_thread(
+    running_worker: StartWorker, redis_client: aioredis.Redis
+) -> None:
+    async with running_worker(STOP_APP) as running:
+        session = await running.new_session()
+        await eventually(_is(lambda: "drainer" in running.worker.ctx), "the worker started")
+        drainer: SessionDrainer = running.worker.ctx["drainer"]
+        pop = drainer._pop
+        sent: list[StopRequest] = []
+
+        async def pop_then_lose_the_session(*, keys: list[str], args: list[str]) -> Any:
+            inbox_empty = await redis_client.llen(running.names.inbox(session.id)) == 0  # type: ignore[misc]
+            if not inbox_empty or sent:
+                return await pop(keys=keys, args=args)
+            request = StopRequest(session_id=session.id, thread_id=session.thread_id)
+            sent.append(request)
+            await redis_client.publish(running.names.control, request.model_dump_json())
+            await eventually(_is(lambda: session.id in drainer.pending_stops), "the stop heard")
+            popped = await pop(keys=keys, args=args)
+            # Another worker takes the session for a new input before this one can retake it.
+            await redis_client.set(running.names.lock(session.id), "another-worker", px=5000)
+            return popped
+
+        async with redis_client.pubsub() as pubsub:
+            await pubsub.subscribe(running.names.control)
+            drainer._pop = pop_then_lose_the_session  # type: ignore[assignment]
+            await send_message(running.streams, session, "hello")
+            heard: list[StopRequest] = []
+
+            async def passed_on() -> bool:
+                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.2)
+                if message is not None and message["type"] == "message":
+                    stop = StopRequest.model_validate_json(message["data"])
+                    if sent and stop.id != sent[0].id:
+                        heard.append(stop)
+                return bool(heard)
+
+            await eventually(passed_on, "the stop passed on to the session's new worker")
+        [again] = heard
+        # A stop of its own (the first is claimed here), for the same session and thread.
+        assert (again.session_id, again.thread_id) == (session.id, session.thread_id)
+        assert session.id not in drainer.pending_stops

@@ -45,7 +45,7 @@ class SessionDrainer:
         self._pop = redis.register_script(POP_INPUT)
         # Sessions whose lock this worker holds, and stops to apply between inputs.
         self.held: set[str] = set()
-        self.pending_stops: set[str] = set()
+        self.pending_stops: dict[str, StopRequest] = {}
         # Set on SIGTERM: finish the running input, then hand the session over.
         self.closing = False
 
@@ -71,13 +71,13 @@ class SessionDrainer:
             if not await self._claim(request):
                 return
             if not await self.runner.cancel_running(sid):
-                self.pending_stops.add(sid)
+                self.pending_stops[sid] = request
             return
         token = uuid.uuid4().hex
         if not await self.locks.acquire(sid, token, ""):
             return  # another worker holds the session and handles the stop
         if await self._claim(request):
-            self.pending_stops.add(sid)
+            self.pending_stops[sid] = request
         await self._drain_locked(sid, token)
 
     async def _hand_over(self, session_id: str, token: str) -> None:
@@ -114,8 +114,7 @@ class SessionDrainer:
                     await self._hand_over(session_id, token)
                     handed_over = True
                     break
-                if session_id in self.pending_stops:
-                    self.pending_stops.discard(session_id)
+                if self.pending_stops.pop(session_id, None) is not None:
                     await self.runner.after_stop(session_id)
                 popped = await self._pop(keys=keys, args=[token, session_id])
                 if int(popped[0]) == 1 and session_id in self.pending_stops:
@@ -161,8 +160,10 @@ class SessionDrainer:
         if await self.locks.acquire(session_id, token, ""):
             self.keeper.hold(session_id, token)
             return True
-        self.pending_stops.discard(session_id)
-        await self.streams.publish_control(StopRequest(session_id=session_id))
+        stop = self.pending_stops.pop(session_id, None)
+        # A new id: the first one is claimed by this worker, and the other must claim it.
+        thread_id = stop.thread_id if stop is not None else None
+        await self.streams.publish_control(StopRequest(session_id=session_id, thread_id=thread_id))
         return False
 
     async def _run(self, session_id: str, item: SessionInput) -> None:
