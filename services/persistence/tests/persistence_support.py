@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -37,6 +36,7 @@ from switchboard_persistence.consumer import ConsumerOptions, PersistConsumer
 from switchboard_persistence.repository import Repository
 from switchboard_persistence.settings import PersistenceSettings, normalise_database_url
 from switchboard_persistence.stores.chainlit_schema import CHAINLIT_SCHEMA
+from tests.support.waiting import DEADLINE_S, eventually
 
 T = TypeVar("T")
 
@@ -167,18 +167,31 @@ async def dead_letters(redis: aioredis.Redis, stream: str) -> list[dict[str, str
 async def wait_for(
     probe: Callable[[], Awaitable[T]],
     accept: Callable[[T], bool],
-    timeout: float = 15.0,
+    timeout: float = DEADLINE_S,
     interval: float = 0.05,
 ) -> T:
-    """Poll ``probe`` until ``accept`` holds; fail with the last value otherwise."""
-    deadline = time.monotonic() + timeout
-    value = await probe()
-    while not accept(value):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met after {timeout} s; last value: {value!r}")
-        await asyncio.sleep(interval)
+    """Poll ``probe`` until ``accept`` holds for its value, and return that value."""
+
+    async def check() -> tuple[T] | _Rejected:
         value = await probe()
-    return value
+        return (value,) if accept(value) else _Rejected(value)
+
+    accepted = await eventually(check, "condition", timeout=timeout, interval=interval)
+    assert isinstance(accepted, tuple)
+    return accepted[0]
+
+
+class _Rejected:
+    """A probed value ``accept`` refused: falsy, and shown as itself when time runs out."""
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return repr(self.value)
 
 
 class TcpProxy:
