@@ -7,11 +7,15 @@ import json
 import re
 import subprocess
 import tomllib
+import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from switchboard.config import AppConfig
+from switchboard.mcp_policy import McpRefused, check_spec, spec_from_body
+from switchboard.schema.mcp import McpConnectBody
 from tests.deploy.support import (
     COMPOSE_FILE,
     DEPLOY,
@@ -221,3 +225,41 @@ def test_gateway_serves_the_public_folder_its_image_carries(compose: dict[str, A
     sources = [parts[1] for parts in copies if parts[0] == "COPY" and parts[-1] == public_dir]
     assert sources, f"{gateway['build']['target']} copies nothing to {public_dir}"
     assert all((REPO / source).is_dir() for source in sources)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://redis:6379/",
+        "http://gateway:8000/project/settings",
+        "http://169.254.169.254/latest/",
+    ],
+)
+def test_the_deployed_config_lets_users_reach_no_url_until_an_operator_lists_one(
+    url: str,
+) -> None:
+    """An operator who turns MCP and user servers on does not open the stack's insides."""
+    config = tomllib.loads((DEPLOY / "config.toml").read_text())
+    mcp = config["features"].setdefault("mcp", {})
+    mcp.update(enabled=True)
+    mcp.setdefault("user_servers", {})["enabled"] = True
+    app = AppConfig.model_validate(config)
+    body = McpConnectBody.model_validate(
+        {
+            "sessionId": str(uuid.uuid4()),
+            "name": "tools",
+            "clientType": "streamable-http",
+            "url": url,
+        }
+    )
+    spec = spec_from_body(body, app.features.mcp)
+    with pytest.raises(McpRefused, match=r"user_servers\.allowed_urls"):
+        check_spec(app.features.mcp, spec)
+
+    listed = dict(mcp["user_servers"], allowed_urls=["https://tools.example.com/mcp"])
+    mcp["user_servers"] = listed
+    opened = AppConfig.model_validate(config).features.mcp
+    check_spec(
+        opened,
+        spec_from_body(body.model_copy(update={"url": "https://tools.example.com/mcp/x"}), opened),
+    )
