@@ -9,6 +9,7 @@ client that pressed stop right after its chat start saw no ``on_stop`` reply.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -41,27 +42,45 @@ def outputs(events: list[dict[str, Any]]) -> list[str]:
     ]
 
 
+async def stop_at_the_last_pop(
+    running: Any,
+    redis_client: aioredis.Redis,
+    session: Any,
+    after_pop: Callable[[], Awaitable[None]] | None = None,
+) -> tuple[SessionDrainer, list[StopRequest]]:
+    """Make the session's next pop that finds its inbox empty hear a stop first.
+
+    The stop is published and heard by the worker while the pop is in flight (the
+    real pop script runs right after); ``after_pop`` runs once it returned.
+    """
+    await eventually(_is(lambda: "drainer" in running.worker.ctx), "the worker started")
+    drainer: SessionDrainer = running.worker.ctx["drainer"]
+    pop = drainer._pop
+    sent: list[StopRequest] = []
+
+    async def pop_after_a_stop(*, keys: list[str], args: list[str]) -> Any:
+        inbox_empty = await redis_client.llen(running.names.inbox(session.id)) == 0  # type: ignore[misc]
+        if not inbox_empty or sent:
+            return await pop(keys=keys, args=args)
+        request = StopRequest(session_id=session.id, thread_id=session.thread_id)
+        sent.append(request)
+        await redis_client.publish(running.names.control, request.model_dump_json())
+        await eventually(_is(lambda: session.id in drainer.pending_stops), "the stop heard")
+        popped = await pop(keys=keys, args=args)
+        if after_pop is not None:
+            await after_pop()
+        return popped
+
+    drainer._pop = pop_after_a_stop  # type: ignore[assignment]
+    return drainer, sent
+
+
 async def test_a_stop_heard_during_the_last_pop_runs_on_stop_at_once(
     running_worker: StartWorker, redis_client: aioredis.Redis
 ) -> None:
     async with running_worker(STOP_APP) as running:
         session = await running.new_session()
-        await eventually(_is(lambda: "drainer" in running.worker.ctx), "the worker started")
-        drainer: SessionDrainer = running.worker.ctx["drainer"]
-        pop = drainer._pop
-        stops_sent: list[str] = []
-
-        async def pop_after_a_stop(*, keys: list[str], args: list[str]) -> Any:
-            # Only the pop that finds the inbox empty: the window the stop fell into.
-            inbox_empty = await redis_client.llen(running.names.inbox(session.id)) == 0  # type: ignore[misc]
-            if inbox_empty and not stops_sent:
-                request = StopRequest(session_id=session.id, thread_id=session.thread_id)
-                stops_sent.append(request.id)
-                await redis_client.publish(running.names.control, request.model_dump_json())
-                await eventually(_is(lambda: session.id in drainer.pending_stops), "the stop heard")
-            return await pop(keys=keys, args=args)
-
-        drainer._pop = pop_after_a_stop  # type: ignore[assignment]
+        drainer, stops_sent = await stop_at_the_last_pop(running, redis_client, session)
         await send_message(running.streams, session, "hello")
 
         async def answered() -> bool:
@@ -106,27 +125,16 @@ async def test_a_stop_for_a_session_another_worker_took_is_passed_on_with_its_th
 ) -> None:
     async with running_worker(STOP_APP) as running:
         session = await running.new_session()
-        await eventually(_is(lambda: "drainer" in running.worker.ctx), "the worker started")
-        drainer: SessionDrainer = running.worker.ctx["drainer"]
-        pop = drainer._pop
-        sent: list[StopRequest] = []
 
-        async def pop_then_lose_the_session(*, keys: list[str], args: list[str]) -> Any:
-            inbox_empty = await redis_client.llen(running.names.inbox(session.id)) == 0  # type: ignore[misc]
-            if not inbox_empty or sent:
-                return await pop(keys=keys, args=args)
-            request = StopRequest(session_id=session.id, thread_id=session.thread_id)
-            sent.append(request)
-            await redis_client.publish(running.names.control, request.model_dump_json())
-            await eventually(_is(lambda: session.id in drainer.pending_stops), "the stop heard")
-            popped = await pop(keys=keys, args=args)
-            # Another worker takes the session for a new input before this one can retake it.
+        async def another_worker_takes_it() -> None:
+            # Another worker takes the session for a new input before this one retakes it.
             await redis_client.set(running.names.lock(session.id), "another-worker", px=5000)
-            return popped
 
         async with redis_client.pubsub() as pubsub:
             await pubsub.subscribe(running.names.control)
-            drainer._pop = pop_then_lose_the_session  # type: ignore[assignment]
+            drainer, sent = await stop_at_the_last_pop(
+                running, redis_client, session, another_worker_takes_it
+            )
             await send_message(running.streams, session, "hello")
             heard: list[StopRequest] = []
 

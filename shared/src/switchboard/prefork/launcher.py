@@ -105,15 +105,15 @@ class PreforkServer:
         self, module: str, args: Sequence[str], env: dict[str, str], log: Path | None = None
     ) -> ForkedProcess:
         """Run ``python -m module *args`` as a fork of the server; output to ``log``."""
-        request = {
-            "module": module,
-            "args": list(args),
-            "env": env,
-            "log": str(log) if log is not None else None,
-            "cwd": os.getcwd(),
-        }
+        return self._fork(module, args, env, log=str(log) if log is not None else None)
+
+    def _fork(
+        self, module: str, args: Sequence[str], env: dict[str, str], **streams: str | None
+    ) -> ForkedProcess:
+        """Ask for a fork; ``streams`` names the files for ``log``, ``stdin``, ``stderr``."""
+        request = {"module": module, "args": list(args), "env": env, "cwd": os.getcwd()}
         with self._lock:
-            self._send(request)
+            self._send({**request, **streams})
             reply = self._reply(timeout=30)
         if "pid" not in reply:
             raise RuntimeError(f"prefork server could not start {module}: {reply}")
@@ -133,21 +133,14 @@ class PreforkServer:
         with tempfile.TemporaryDirectory(prefix="prefork-run-") as folder:
             streams = {name: Path(folder) / name for name in ("stdin", "stdout", "stderr")}
             streams["stdin"].write_text(input or "")
-            request = {
-                "module": module,
-                "args": list(args),
-                "env": env,
-                "log": str(streams["stdout"]),
-                "stdin": str(streams["stdin"]),
-                "stderr": str(streams["stderr"]),
-                "cwd": os.getcwd(),
-            }
-            with self._lock:
-                self._send(request)
-                reply = self._reply(timeout=30)
-            if "pid" not in reply:
-                raise RuntimeError(f"prefork server could not start {module}: {reply}")
-            process = ForkedProcess(self, int(reply["pid"]), [module, *args])
+            process = self._fork(
+                module,
+                args,
+                env,
+                log=str(streams["stdout"]),
+                stdin=str(streams["stdin"]),
+                stderr=str(streams["stderr"]),
+            )
             try:
                 code = process.wait(timeout)
             except subprocess.TimeoutExpired:
