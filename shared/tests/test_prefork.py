@@ -107,3 +107,53 @@ def test_closing_the_server_ends_what_it_started(module: str, tmp_path: Path) ->
     assert process.wait(timeout=20) == -signal.SIGTERM
     with pytest.raises(ProcessLookupError):
         os.kill(process.pid, 0)
+
+
+TRUST_PROBE = """
+from switchboard.http_clients import tls_context
+print(tls_context().cert_store_stats()["x509_ca"])
+"""
+
+
+def _one_ca(path: Path) -> None:
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "prefork test CA")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+
+
+def test_a_fork_with_its_own_trust_store_gets_a_tls_context_of_its_own(tmp_path: Path) -> None:
+    """The server builds the shared TLS context once; a service told to trust other
+    CAs (SSL_CERT_FILE) must not inherit the server's."""
+    (tmp_path / "trust_probe.py").write_text(TRUST_PROBE)
+    ca = tmp_path / "ca.pem"
+    _one_ca(ca)
+    env = {k: v for k, v in os.environ.items() if k not in ("SSL_CERT_FILE", "SSL_CERT_DIR")}
+    env["PYTHONPATH"] = str(tmp_path)
+    server = PreforkServer(preload=("switchboard.http_clients",)).start()
+    try:
+        default = server.run("trust_probe", [], env)
+        own = server.run("trust_probe", [], {**env, "SSL_CERT_FILE": str(ca)})
+    finally:
+        server.close()
+    assert default.returncode == 0 and own.returncode == 0, default.stderr + own.stderr
+    assert int(default.stdout) > 1  # the default bundle's CAs
+    assert int(own.stdout) == 1
