@@ -12,6 +12,7 @@ costs more CPU than the rest of a service's HTTP set-up.
 from __future__ import annotations
 
 import functools
+import os
 import ssl
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 
@@ -20,9 +21,15 @@ import httpx
 __all__ = ("internal_client", "refusing_cookie_jar", "tls_context")
 
 
-@functools.cache
 def tls_context() -> ssl.SSLContext:
-    """The process's one verifying TLS context (httpx's default trust store)."""
+    """The process's verifying TLS context for its trust store (httpx's default, or
+    ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` as httpx reads them), built once per store."""
+    return _tls_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+
+
+@functools.cache
+def _tls_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
+    # The arguments are the cache's key only: httpx reads the same variables itself.
     return httpx.create_ssl_context()
 
 

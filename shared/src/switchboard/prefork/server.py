@@ -25,8 +25,6 @@ from typing import IO, Any
 __all__ = ("main", "serve")
 
 _PR_SET_PDEATHSIG = 1
-# What the shared TLS context read when the server built it (httpx's trust_env).
-_TRUST_STORE_VARIABLES = ("SSL_CERT_FILE", "SSL_CERT_DIR")
 
 
 def _write(message: dict[str, Any]) -> None:
@@ -67,12 +65,8 @@ def _child(request: dict[str, Any], closing: Sequence[int], started: int) -> int
     sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
     sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
     os.chdir(request["cwd"])
-    trust = {name: os.environ.get(name) for name in _TRUST_STORE_VARIABLES}
     os.environ.clear()
     os.environ.update(request["env"])
-    clients = sys.modules.get("switchboard.http_clients")
-    if clients is not None and trust != {n: os.environ.get(n) for n in _TRUST_STORE_VARIABLES}:
-        clients.tls_context.cache_clear()  # built for the server's trust store, not this one
     sys.argv = [request["module"], *request["args"]]
     # As ``python -m`` would have it: the working folder first, then PYTHONPATH.
     extra = [entry for entry in request["env"].get("PYTHONPATH", "").split(os.pathsep) if entry]
