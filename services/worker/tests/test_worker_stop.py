@@ -64,7 +64,7 @@ async def stop_at_the_last_pop(
             return await pop(keys=keys, args=args)
         request = StopRequest(session_id=session.id, thread_id=session.thread_id)
         sent.append(request)
-        await redis_client.publish(running.names.control, request.model_dump_json())
+        await running.streams.publish_control(request)
         await eventually(_is(lambda: session.id in drainer.pending_stops), "the stop heard")
         popped = await pop(keys=keys, args=args)
         if after_pop is not None:
